@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Front door of mshv_root.  The repository holds only our files, at the
+# paths they take in a kernel tree; these targets lay them over a pristine
+# Linux 6.12 (Debian's linux-source-6.12, unpacked into $(MSHV_CACHE)) and
+# build and test there.  Every target installs what it needs first.
+#
+#   make kernel    the kernel with CONFIG_MSHV_ROOT=m (MSHV_ROOT=y: built in)
+#   make kunit     the KUnit suites, against the fake hypervisor, in QEMU
+#   make static    checkpatch, sparse, coccicheck, W=1, kernel-doc, uapi
+#   make check     everything a submission must pass
+#
+# Variables: MSHV_CACHE (default ~/.cache/mshv) holds the source, build trees
+# and ccache; KSRC=/path/to/linux lays our files over that tree instead;
+# MSHV_JOBS sets the build parallelism.
+
+MSHV_ROOT ?= m
+SCRIPTS := scripts/mshv
+
+.PHONY: all deps tree kernel kunit static check clean-cache help
+
+all: kernel
+
+help:
+	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	@bash $(SCRIPTS)/deps.sh
+
+tree: deps
+	@bash $(SCRIPTS)/tree.sh >/dev/null
+
+kernel: tree
+	@case "$(MSHV_ROOT)" in m|y) ;; *) echo "MSHV_ROOT must be m or y" >&2; exit 1;; esac
+	@out=$$(bash $(SCRIPTS)/build.sh $(MSHV_ROOT)) && \
+	 echo "mshv: kernel: $$out/arch/x86/boot/bzImage" && \
+	 { [ "$(MSHV_ROOT)" = y ] || echo "mshv: module: $$out/drivers/hv/mshv_root.ko"; }
+
+kunit: tree
+	@bash $(SCRIPTS)/kunit.sh
+
+static: tree
+	@bash $(SCRIPTS)/static.sh
+
+check: tree
+	@bash $(SCRIPTS)/check.sh
+
+clean-cache:
+	rm -rf "$${MSHV_CACHE:-$$HOME/.cache/mshv}/build"

@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The fake hypervisor: the hypervisor's side of the hypercall ABI, in
+ * software, behind mshv_root's transport seam.
+ *
+ * It decodes the input page of every call it knows, keeps the state the
+ * real hypervisor keeps (partitions, their deposited pages), enforces what
+ * the real one enforces (rep counts, reserved bits, partition ids and
+ * states), and records each call for the tests to assert on.  It checks
+ * what the real one cannot report but would break on: a call issued with
+ * interrupts enabled or from a page other than this CPU's hypercall page.
+ *
+ * Tests make it misbehave on purpose: fail call N, ask for memory a number
+ * of times, complete only part of a rep list, or stall.
+ */
+
+#include <linux/gfp.h>
+#include <linux/irqflags.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <kunit/visibility.h>
+#include <asm/mshyperv.h>
+
+#include "mshv_fake_hv.h"
+
+struct mshv_fake_pages {
+	void *input;
+	void *output;
+};
+
+/**
+ * struct mshv_fake_req - one hypercall as a handler sees it
+ * @code: hypercall code
+ * @rep_count: reps asked for (0 for a simple call)
+ * @rep_start: first rep to process
+ * @input: input page, or the fast call's registers
+ * @output: output page
+ */
+struct mshv_fake_req {
+	u16 code;
+	u16 rep_count;
+	u16 rep_start;
+	const void *input;
+	void *output;
+};
+
+enum mshv_fake_kind {
+	MSHV_FAKE_SIMPLE,
+	MSHV_FAKE_REP,
+	MSHV_FAKE_FAST,
+};
+
+/* The fake that the fake transport ops act on; installs nest. */
+static struct mshv_fake_hv *mshv_fake_active;
+
+static u64 fake_status(u16 result, u16 reps_done)
+{
+	return result | (u64)reps_done << HV_HYPERCALL_REP_COMP_OFFSET;
+}
+
+static struct mshv_fake_partition *fake_lookup(struct mshv_fake_hv *fake,
+					       u64 id)
+{
+	unsigned int i;
+
+	if (id == HV_PARTITION_ID_SELF || id == MSHV_FAKE_ROOT_ID)
+		return &fake->root;
+	for (i = 0; i < MSHV_FAKE_MAX_PARTITIONS; i++)
+		if (fake->partitions[i].state != MSHV_FAKE_PT_FREE &&
+		    fake->partitions[i].id == id)
+			return &fake->partitions[i];
+	return NULL;
+}
+
+static struct mshv_fake_partition *fake_lookup_child(struct mshv_fake_hv *fake,
+						     u64 id)
+{
+	struct mshv_fake_partition *pt = fake_lookup(fake, id);
+
+	return pt == &fake->root ? NULL : pt;
+}
+
+/* The last rep this call may complete, for partial-completion tests. */
+static u16 fake_rep_end(struct mshv_fake_hv *fake,
+			const struct mshv_fake_req *req)
+{
+	if (fake->max_reps_per_call &&
+	    req->rep_count - req->rep_start > fake->max_reps_per_call)
+		return req->rep_start + fake->max_reps_per_call;
+	return req->rep_count;
+}
+
+static u64 fake_get_system_property(struct mshv_fake_hv *fake,
+				    const struct mshv_fake_req *req)
+{
+	const struct hv_input_get_system_property *in = req->input;
+	struct hv_output_get_system_property *out = req->output;
+
+	if (in->reserved || in->arg)
+		return HV_STATUS_INVALID_PARAMETER;
+	if (in->property_id != HV_SYSTEM_PROPERTY_SCHEDULER_TYPE)
+		return HV_STATUS_INVALID_PARAMETER;
+	out->as_u64 = fake->scheduler_type;
+	return HV_STATUS_SUCCESS;
+}
+
+static u64 fake_get_partition_property(struct mshv_fake_hv *fake,
+				       const struct mshv_fake_req *req)
+{
+	const struct hv_input_get_partition_property *in = req->input;
+	struct hv_output_get_partition_property *out = req->output;
+	struct mshv_fake_partition *pt = fake_lookup(fake, in->partition_id);
+
+	if (!pt)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	if (in->padding)
+		return HV_STATUS_INVALID_PARAMETER;
+	if (pt != &fake->root ||
+	    in->property_code != HV_PARTITION_PROPERTY_INTEGRATED_SCHEDULER_ENABLED)
+		return HV_STATUS_UNKNOWN_PROPERTY;
+	out->property_value = fake->integrated_scheduler_enabled;
+	return HV_STATUS_SUCCESS;
+}
+
+static u64 fake_get_partition_property_ex(struct mshv_fake_hv *fake,
+					  const struct mshv_fake_req *req)
+{
+	const struct hv_input_get_partition_property_ex *in = req->input;
+	struct hv_partition_property_vmm_capabilities *caps = req->output;
+	struct mshv_fake_partition *pt = fake_lookup(fake, in->partition_id);
+
+	if (!pt)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	if (in->padding || in->arg)
+		return HV_STATUS_INVALID_PARAMETER;
+	if (pt != &fake->root ||
+	    in->property_code != HV_PARTITION_PROPERTY_VMM_CAPABILITIES)
+		return HV_STATUS_UNKNOWN_PROPERTY;
+	memset(caps, 0, sizeof(*caps));
+	caps->bank_count = HV_VMM_CAPABILITIES_BANK_COUNT;
+	caps->banks[0] = fake->vmm_capabilities;
+	return HV_STATUS_SUCCESS;
+}
+
+static u64 fake_create_partition(struct mshv_fake_hv *fake,
+				 const struct mshv_fake_req *req)
+{
+	const struct hv_input_create_partition *in = req->input;
+	struct hv_output_create_partition *out = req->output;
+	unsigned int i;
+
+	if (in->padding || in->isolation_properties)
+		return HV_STATUS_INVALID_PARAMETER;
+	for (i = 0; i < MSHV_FAKE_MAX_PARTITIONS; i++) {
+		struct mshv_fake_partition *pt = &fake->partitions[i];
+
+		if (pt->state != MSHV_FAKE_PT_FREE)
+			continue;
+		pt->state = MSHV_FAKE_PT_CREATED;
+		pt->id = fake->next_id++;
+		pt->flags = in->flags;
+		out->partition_id = pt->id;
+		return HV_STATUS_SUCCESS;
+	}
+	return HV_STATUS_INSUFFICIENT_MEMORY;
+}
+
+static u64 fake_initialize_partition(struct mshv_fake_hv *fake,
+				     const struct mshv_fake_req *req)
+{
+	struct mshv_fake_partition *pt;
+
+	pt = fake_lookup_child(fake, *(const u64 *)req->input);
+	if (!pt)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	if (pt->state != MSHV_FAKE_PT_CREATED)
+		return HV_STATUS_INVALID_PARTITION_STATE;
+	pt->state = MSHV_FAKE_PT_INITIALIZED;
+	return HV_STATUS_SUCCESS;
+}
+
+static u64 fake_finalize_partition(struct mshv_fake_hv *fake,
+				   const struct mshv_fake_req *req)
+{
+	struct mshv_fake_partition *pt;
+
+	pt = fake_lookup_child(fake, *(const u64 *)req->input);
+	if (!pt)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	if (pt->state == MSHV_FAKE_PT_FINALIZED)
+		return HV_STATUS_INVALID_PARTITION_STATE;
+	pt->state = MSHV_FAKE_PT_FINALIZED;
+	return HV_STATUS_SUCCESS;
+}
+
+static u64 fake_delete_partition(struct mshv_fake_hv *fake,
+				 const struct mshv_fake_req *req)
+{
+	struct mshv_fake_partition *pt;
+
+	pt = fake_lookup_child(fake, *(const u64 *)req->input);
+	if (!pt)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	/* Deleting a partition that still holds memory would leak it. */
+	if (pt->state != MSHV_FAKE_PT_FINALIZED || pt->nr_deposited)
+		return HV_STATUS_INVALID_PARTITION_STATE;
+	pt->state = MSHV_FAKE_PT_FREE;
+	return HV_STATUS_SUCCESS;
+}
+
+static u64 fake_deposit_memory(struct mshv_fake_hv *fake,
+			       const struct mshv_fake_req *req)
+{
+	const struct hv_input_deposit_memory *in = req->input;
+	struct mshv_fake_partition *pt = fake_lookup(fake, in->partition_id);
+	u16 end = fake_rep_end(fake, req), i;
+
+	if (!pt)
+		return fake_status(HV_STATUS_INVALID_PARTITION_ID, req->rep_start);
+	if (req->rep_count > HV_DEPOSIT_MAX_PAGES)
+		return fake_status(HV_STATUS_INVALID_HYPERCALL_INPUT,
+				   req->rep_start);
+	for (i = req->rep_start; i < end; i++) {
+		u64 pfn = in->gpa_page_list[i];
+
+		if (!pfn_valid(pfn))
+			return fake_status(HV_STATUS_INVALID_PARAMETER, i);
+		if (pt->nr_deposited == MSHV_FAKE_MAX_DEPOSIT)
+			return fake_status(HV_STATUS_INSUFFICIENT_BUFFERS, i);
+		pt->deposited[pt->nr_deposited++] = pfn;
+	}
+	return fake_status(HV_STATUS_SUCCESS, end);
+}
+
+static u64 fake_withdraw_memory(struct mshv_fake_hv *fake,
+				const struct mshv_fake_req *req)
+{
+	const struct hv_input_withdraw_memory *in = req->input;
+	struct mshv_fake_partition *pt = fake_lookup(fake, in->partition_id);
+	u16 end = fake_rep_end(fake, req), i;
+	u64 *out = req->output;
+
+	if (!pt)
+		return fake_status(HV_STATUS_INVALID_PARTITION_ID, req->rep_start);
+	if (req->rep_count > HV_WITHDRAW_MAX_PAGES)
+		return fake_status(HV_STATUS_INVALID_HYPERCALL_INPUT,
+				   req->rep_start);
+	for (i = req->rep_start; i < end; i++) {
+		if (!pt->nr_deposited)
+			return fake_status(HV_STATUS_NO_RESOURCES, i);
+		out[i] = pt->deposited[--pt->nr_deposited];
+	}
+	return fake_status(HV_STATUS_SUCCESS, end);
+}
+
+static const struct {
+	u16 code;
+	enum mshv_fake_kind kind;
+	u64 (*handle)(struct mshv_fake_hv *fake,
+		      const struct mshv_fake_req *req);
+} mshv_fake_handlers[] = {
+	{ HVCALL_GET_SYSTEM_PROPERTY, MSHV_FAKE_SIMPLE, fake_get_system_property },
+	{ HVCALL_GET_PARTITION_PROPERTY, MSHV_FAKE_SIMPLE, fake_get_partition_property },
+	{ HVCALL_GET_PARTITION_PROPERTY_EX, MSHV_FAKE_SIMPLE, fake_get_partition_property_ex },
+	{ HVCALL_CREATE_PARTITION, MSHV_FAKE_SIMPLE, fake_create_partition },
+	{ HVCALL_INITIALIZE_PARTITION, MSHV_FAKE_FAST, fake_initialize_partition },
+	{ HVCALL_FINALIZE_PARTITION, MSHV_FAKE_FAST, fake_finalize_partition },
+	{ HVCALL_DELETE_PARTITION, MSHV_FAKE_FAST, fake_delete_partition },
+	{ HVCALL_DEPOSIT_MEMORY, MSHV_FAKE_REP, fake_deposit_memory },
+	{ HVCALL_WITHDRAW_MEMORY, MSHV_FAKE_REP, fake_withdraw_memory },
+};
+
+static void fake_violation(struct mshv_fake_hv *fake, const char *what)
+{
+	fake->violations++;
+	fake->violation = what;
+}
+
+/* Is the control word well formed for a call of this kind? */
+static bool fake_control_ok(struct mshv_fake_hv *fake, u64 control,
+			    enum mshv_fake_kind kind,
+			    const struct mshv_fake_req *req)
+{
+	bool fast = control & HV_HYPERCALL_FAST_BIT;
+
+	if (control & HV_HYPERCALL_RSVD_MASK) {
+		fake_violation(fake, "reserved control bits set");
+		return false;
+	}
+	if (fast != (kind == MSHV_FAKE_FAST)) {
+		fake_violation(fake, "fast bit does not match the hypercall");
+		return false;
+	}
+	if (kind == MSHV_FAKE_REP ?
+	    !req->rep_count || req->rep_start >= req->rep_count :
+	    req->rep_count || req->rep_start) {
+		fake_violation(fake, "rep count or start does not match the hypercall");
+		return false;
+	}
+	return true;
+}
+
+static u64 fake_dispatch(struct mshv_fake_hv *fake, u64 control,
+			 const void *input, void *output)
+{
+	struct mshv_fake_req req = {
+		.code = control & HV_HYPERCALL_RESULT_MASK,
+		.rep_count = (control & HV_HYPERCALL_REP_COMP_MASK) >>
+			     HV_HYPERCALL_REP_COMP_OFFSET,
+		.rep_start = (control & HV_HYPERCALL_REP_START_MASK) >>
+			     HV_HYPERCALL_REP_START_OFFSET,
+		.input = input,
+		.output = output,
+	};
+	unsigned int n = ++fake->nr_calls, i;
+	u64 status = HV_STATUS_INVALID_HYPERCALL_CODE;
+
+	for (i = 0; i < ARRAY_SIZE(mshv_fake_handlers); i++) {
+		if (mshv_fake_handlers[i].code != req.code)
+			continue;
+		if (!fake_control_ok(fake, control, mshv_fake_handlers[i].kind,
+				     &req))
+			status = HV_STATUS_INVALID_HYPERCALL_INPUT;
+		else if (fake->fail_at_call == n)
+			status = fake_status(fake->fail_status, req.rep_start);
+		else if (fake->need_memory_calls &&
+			 (!fake->need_memory_code ||
+			  fake->need_memory_code == req.code)) {
+			fake->need_memory_calls--;
+			status = fake_status(fake->need_memory_status,
+					     req.rep_start);
+		} else if (fake->stall_reps &&
+			   mshv_fake_handlers[i].kind == MSHV_FAKE_REP)
+			status = fake_status(HV_STATUS_SUCCESS, req.rep_start);
+		else
+			status = mshv_fake_handlers[i].handle(fake, &req);
+		break;
+	}
+
+	if (n <= MSHV_FAKE_MAX_RECORDED) {
+		fake->calls[n - 1].control = control;
+		fake->calls[n - 1].status = status;
+		fake->calls[n - 1].arg0 = *(const u64 *)input;
+	}
+	return status;
+}
+
+static u64 fake_hypercall(u64 control, void *input, void *output)
+{
+	struct mshv_fake_hv *fake = READ_ONCE(mshv_fake_active);
+	bool irqs_off = irqs_disabled();
+	struct mshv_fake_pages *pages;
+	unsigned long flags;
+	u64 status;
+
+	spin_lock_irqsave(&fake->lock, flags);
+	pages = this_cpu_ptr(fake->pages);
+	if (!irqs_off) {
+		fake_violation(fake, "hypercall page used with interrupts enabled");
+		status = HV_STATUS_INVALID_HYPERCALL_INPUT;
+	} else if (input != pages->input ||
+		   (output && output != pages->output)) {
+		fake_violation(fake, "not this CPU's hypercall pages");
+		status = HV_STATUS_INVALID_ALIGNMENT;
+	} else {
+		status = fake_dispatch(fake, control, input, output);
+	}
+	spin_unlock_irqrestore(&fake->lock, flags);
+	return status;
+}
+
+static u64 fake_fast_hypercall16(u64 control, u64 input1, u64 input2)
+{
+	struct mshv_fake_hv *fake = READ_ONCE(mshv_fake_active);
+	u64 regs[2] = { input1, input2 };
+	unsigned long flags;
+	u64 status;
+
+	spin_lock_irqsave(&fake->lock, flags);
+	status = fake_dispatch(fake, control, regs, NULL);
+	spin_unlock_irqrestore(&fake->lock, flags);
+	return status;
+}
+
+static u64 fake_fast_hypercall8(u64 control, u64 input)
+{
+	return fake_fast_hypercall16(control, input, 0);
+}
+
+static void *fake_input_page(void)
+{
+	return this_cpu_ptr(READ_ONCE(mshv_fake_active)->pages)->input;
+}
+
+static void *fake_output_page(void)
+{
+	return this_cpu_ptr(READ_ONCE(mshv_fake_active)->pages)->output;
+}
+
+const struct mshv_transport mshv_fake_transport = {
+	.name = "fake",
+	.hypercall = fake_hypercall,
+	.fast_hypercall8 = fake_fast_hypercall8,
+	.fast_hypercall16 = fake_fast_hypercall16,
+	.input_page = fake_input_page,
+	.output_page = fake_output_page,
+};
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_transport);
+
+static void fake_free_partition(struct mshv_fake_partition *pt)
+{
+	if (!pt->deposited)
+		return;
+	/* Pages the driver never withdrew go back to the page allocator. */
+	while (pt->nr_deposited)
+		__free_page(pfn_to_page(pt->deposited[--pt->nr_deposited]));
+	kvfree(pt->deposited);
+	pt->deposited = NULL;
+}
+
+static int fake_init_partition(struct mshv_fake_partition *pt)
+{
+	pt->deposited = kvcalloc(MSHV_FAKE_MAX_DEPOSIT, sizeof(u64), GFP_KERNEL);
+	return pt->deposited ? 0 : -ENOMEM;
+}
+
+/**
+ * mshv_fake_hv_destroy() - free a fake hypervisor and what it holds
+ * @fake: the fake, not installed; NULL is allowed
+ *
+ * Pages still deposited are freed, so a failing test leaks nothing.
+ *
+ * Context: Process context.
+ */
+void mshv_fake_hv_destroy(struct mshv_fake_hv *fake)
+{
+	unsigned int i;
+	int cpu;
+
+	if (!fake)
+		return;
+	fake_free_partition(&fake->root);
+	for (i = 0; i < MSHV_FAKE_MAX_PARTITIONS; i++)
+		fake_free_partition(&fake->partitions[i]);
+	if (fake->pages) {
+		for_each_possible_cpu(cpu) {
+			struct mshv_fake_pages *pages = per_cpu_ptr(fake->pages, cpu);
+
+			free_page((unsigned long)pages->input);
+			free_page((unsigned long)pages->output);
+		}
+		free_percpu(fake->pages);
+	}
+	kfree(fake);
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_destroy);
+
+/**
+ * mshv_fake_hv_create() - a fake hypervisor in its default state
+ *
+ * The default is a root partition under the root scheduler, with no VMM
+ * capabilities, no child partitions and no misbehaviour.
+ *
+ * Context: Process context; may sleep.
+ * Return: The fake, or NULL when out of memory.
+ */
+struct mshv_fake_hv *mshv_fake_hv_create(void)
+{
+	struct mshv_fake_hv *fake;
+	unsigned int i;
+	int cpu;
+
+	fake = kzalloc(sizeof(*fake), GFP_KERNEL);
+	if (!fake)
+		return NULL;
+	spin_lock_init(&fake->lock);
+	fake->scheduler_type = HV_SCHEDULER_TYPE_ROOT;
+	fake->root.state = MSHV_FAKE_PT_INITIALIZED;
+	fake->root.id = MSHV_FAKE_ROOT_ID;
+	fake->next_id = MSHV_FAKE_ROOT_ID + 1;
+
+	fake->pages = alloc_percpu(struct mshv_fake_pages);
+	if (!fake->pages)
+		goto fail;
+	for_each_possible_cpu(cpu) {
+		struct mshv_fake_pages *pages = per_cpu_ptr(fake->pages, cpu);
+
+		pages->input = (void *)get_zeroed_page(GFP_KERNEL);
+		pages->output = (void *)get_zeroed_page(GFP_KERNEL);
+		if (!pages->input || !pages->output)
+			goto fail;
+	}
+	if (fake_init_partition(&fake->root))
+		goto fail;
+	for (i = 0; i < MSHV_FAKE_MAX_PARTITIONS; i++)
+		if (fake_init_partition(&fake->partitions[i]))
+			goto fail;
+	return fake;
+
+fail:
+	mshv_fake_hv_destroy(fake);
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_create);
+
+/**
+ * mshv_fake_hv_install() - route the driver's hypercalls to @fake
+ * @fake: the fake hypervisor
+ *
+ * Context: Process context, with no hypercall in flight.
+ */
+void mshv_fake_hv_install(struct mshv_fake_hv *fake)
+{
+	fake->saved_active = mshv_fake_active;
+	WRITE_ONCE(mshv_fake_active, fake);
+	fake->saved_transport = mshv_transport_set(&mshv_fake_transport);
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_install);
+
+/**
+ * mshv_fake_hv_uninstall() - give the driver its previous transport back
+ * @fake: the installed fake hypervisor
+ *
+ * Installs nest: a KUnit suite may install its own fake over the test-only
+ * backend's, and uninstalling it puts the backend's back.
+ *
+ * Context: Process context, with no hypercall in flight.
+ */
+void mshv_fake_hv_uninstall(struct mshv_fake_hv *fake)
+{
+	if (READ_ONCE(mshv_fake_active) != fake)
+		return;
+	mshv_transport_set(fake->saved_transport);
+	WRITE_ONCE(mshv_fake_active, fake->saved_active);
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_uninstall);
+
+/**
+ * mshv_fake_hv_count_calls() - how often a hypercall was issued
+ * @fake: the fake hypervisor
+ * @code: hypercall code
+ *
+ * Counts the first %MSHV_FAKE_MAX_RECORDED calls only.
+ *
+ * Context: Any context.
+ * Return: The number of recorded calls with @code.
+ */
+unsigned int mshv_fake_hv_count_calls(struct mshv_fake_hv *fake, u16 code)
+{
+	unsigned int i, n = 0, nr;
+	unsigned long flags;
+
+	spin_lock_irqsave(&fake->lock, flags);
+	nr = min(fake->nr_calls, MSHV_FAKE_MAX_RECORDED);
+	for (i = 0; i < nr; i++)
+		if ((fake->calls[i].control & HV_HYPERCALL_RESULT_MASK) == code)
+			n++;
+	spin_unlock_irqrestore(&fake->lock, flags);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_count_calls);
+
+/**
+ * mshv_fake_hv_partition() - the fake's view of a partition
+ * @fake: the fake hypervisor
+ * @id: partition id, or HV_PARTITION_ID_SELF for the root
+ *
+ * Context: Test code, with no hypercall in flight.
+ * Return: The partition, or NULL if the fake holds none with @id.
+ */
+struct mshv_fake_partition *mshv_fake_hv_partition(struct mshv_fake_hv *fake,
+						   u64 id)
+{
+	return fake_lookup(fake, id);
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_partition);
+
+/**
+ * mshv_fake_hv_nr_partitions() - number of child partitions that exist
+ * @fake: the fake hypervisor
+ *
+ * Context: Test code, with no hypercall in flight.
+ * Return: Child partitions in any state but free.
+ */
+unsigned int mshv_fake_hv_nr_partitions(struct mshv_fake_hv *fake)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < MSHV_FAKE_MAX_PARTITIONS; i++)
+		if (fake->partitions[i].state != MSHV_FAKE_PT_FREE)
+			n++;
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_nr_partitions);

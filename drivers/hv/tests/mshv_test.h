@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Shared fixture of the mshv_root KUnit suites: every test runs against a
+ * fresh fake hypervisor, installed behind the transport seam, and ends by
+ * checking that the driver broke no hypercall rule and left no partition.
+ */
+#ifndef _MSHV_TEST_H_
+#define _MSHV_TEST_H_
+
+#include <kunit/test.h>
+
+#include "../mshv_fake_hv.h"
+
+static inline struct mshv_fake_hv *mshv_test_fake(struct kunit *test)
+{
+	return test->priv;
+}
+
+static inline int mshv_test_init(struct kunit *test)
+{
+	struct mshv_fake_hv *fake = mshv_fake_hv_create();
+
+	if (!fake)
+		return -ENOMEM;
+	mshv_fake_hv_install(fake);
+	test->priv = fake;
+	return 0;
+}
+
+static inline void mshv_test_exit(struct kunit *test)
+{
+	struct mshv_fake_hv *fake = mshv_test_fake(test);
+
+	KUNIT_EXPECT_EQ_MSG(test, fake->violations, 0,
+			    "hypercall ABI violation: %s", fake->violation);
+	KUNIT_EXPECT_EQ(test, mshv_fake_hv_nr_partitions(fake), 0);
+	mshv_fake_hv_uninstall(fake);
+	mshv_fake_hv_destroy(fake);
+}
+
+#endif /* _MSHV_TEST_H_ */
