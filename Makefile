@@ -7,6 +7,7 @@
 #
 #   make kernel    the kernel with CONFIG_MSHV_ROOT=m (MSHV_ROOT=y: built in)
 #   make kunit     the KUnit suites, against the fake hypervisor, in QEMU
+#   make bench     the benchmarks, printed as "mshv-bench: NAME=VALUE"
 #   make static    checkpatch, sparse, coccicheck, W=1, kernel-doc, uapi
 #   make check     everything a submission must pass
 #
@@ -17,12 +18,12 @@
 MSHV_ROOT ?= m
 SCRIPTS := scripts/mshv
 
-.PHONY: all deps tree kernel kunit static check clean-cache help
+.PHONY: all deps tree kernel kunit bench static check clean-cache help
 
 all: kernel
 
 help:
-	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@bash $(SCRIPTS)/deps.sh
@@ -38,6 +39,9 @@ kernel: tree
 
 kunit: tree
 	@bash $(SCRIPTS)/kunit.sh
+
+bench: tree
+	@bash $(SCRIPTS)/kunit.sh bench
 
 static: tree
 	@bash $(SCRIPTS)/static.sh

@@ -9,6 +9,7 @@
 
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 #include "mshv_root.h"
 
@@ -16,6 +17,16 @@
 #define MSHV_FAKE_MAX_DEPOSIT		4096
 #define MSHV_FAKE_MAX_RECORDED		256
 #define MSHV_FAKE_ROOT_ID		1
+#define MSHV_FAKE_MAX_PROPERTIES	4
+
+/* How the fake remembers a mapped guest frame (an xarray value). */
+#define MSHV_FAKE_GPA_WRITABLE		BIT(0)
+#define MSHV_FAKE_GPA_EXECUTABLE	BIT(1)
+#define MSHV_FAKE_GPA_NOT_CACHED	BIT(2)
+#define MSHV_FAKE_GPA_LARGE		BIT(3)
+#define MSHV_FAKE_GPA_ACCESSED		BIT(4)
+#define MSHV_FAKE_GPA_DIRTY		BIT(5)
+#define MSHV_FAKE_GPA_PFN_SHIFT		8
 
 /**
  * enum mshv_fake_partition_state - lifecycle of a fake partition
@@ -38,6 +49,10 @@ enum mshv_fake_partition_state {
  * @flags: creation flags
  * @nr_deposited: number of entries in @deposited
  * @deposited: PFNs of the pages deposited and not yet withdrawn
+ * @gpa: mapped guest frames: pfn << MSHV_FAKE_GPA_PFN_SHIFT | MSHV_FAKE_GPA_*
+ * @nr_mapped: number of guest frames in @gpa
+ * @prop_codes: properties set with SET_PARTITION_PROPERTY
+ * @prop_values: their values
  */
 struct mshv_fake_partition {
 	enum mshv_fake_partition_state state;
@@ -45,6 +60,10 @@ struct mshv_fake_partition {
 	u64 flags;
 	unsigned int nr_deposited;
 	u64 *deposited;
+	struct xarray gpa;
+	unsigned long nr_mapped;
+	u32 prop_codes[MSHV_FAKE_MAX_PROPERTIES];
+	u64 prop_values[MSHV_FAKE_MAX_PROPERTIES];
 };
 
 /**
@@ -69,9 +88,11 @@ struct mshv_fake_call {
  * @fail_status: status returned by the failing call
  * @need_memory_calls: answer this many calls with @need_memory_status
  * @need_memory_status: the "insufficient memory" variant to answer with
- * @need_memory_code: hypercall that asks for memory (0: any)
+ * @need_memory_code: hypercall that asks for memory (0: any but the
+ *	deposit and withdraw calls themselves)
  * @max_reps_per_call: complete at most this many reps a call (0: all)
- * @stall_reps: report success with no rep completed
+ * @stall_from_call: from the call with this 1-based number on, answer
+ *	rep calls with success and no rep completed (0: never)
  * @root: the root partition, target of HV_PARTITION_ID_SELF
  * @partitions: child partitions
  * @next_id: id of the next child partition
@@ -85,7 +106,7 @@ struct mshv_fake_call {
  * @saved_active: the fake that was active before this one was installed
  */
 struct mshv_fake_hv {
-	spinlock_t lock;
+	spinlock_t lock;	/* protects the fields below */
 
 	u32 scheduler_type;
 	u64 vmm_capabilities;
@@ -97,7 +118,7 @@ struct mshv_fake_hv {
 	u16 need_memory_status;
 	u16 need_memory_code;
 	u16 max_reps_per_call;
-	bool stall_reps;
+	unsigned int stall_from_call;
 
 	struct mshv_fake_partition root;
 	struct mshv_fake_partition partitions[MSHV_FAKE_MAX_PARTITIONS];
@@ -123,5 +144,9 @@ unsigned int mshv_fake_hv_count_calls(struct mshv_fake_hv *fake, u16 code);
 struct mshv_fake_partition *mshv_fake_hv_partition(struct mshv_fake_hv *fake,
 						   u64 id);
 unsigned int mshv_fake_hv_nr_partitions(struct mshv_fake_hv *fake);
+bool mshv_fake_hv_gpa(struct mshv_fake_hv *fake, u64 id, u64 gfn, u64 *pfn,
+		      unsigned int *bits);
+void mshv_fake_hv_set_gpa_bits(struct mshv_fake_hv *fake, u64 id, u64 gfn,
+			       unsigned int bits);
 
 #endif /* _MSHV_FAKE_HV_H_ */

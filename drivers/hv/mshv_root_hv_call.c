@@ -137,8 +137,9 @@ EXPORT_SYMBOL_IF_KUNIT(mshv_status_needs_deposit);
 
 /**
  * mshv_hv_rep_hypercall() - issue a rep hypercall until every rep is done
- * @control: control word without rep count and start index
- * @rep_count: number of reps, at least 1
+ * @control: control word without rep count; its rep start index, usually
+ *	0, says how many reps an earlier call already completed
+ * @rep_count: number of reps, 1 to %MSHV_MAX_REP_COUNT
  * @input: this CPU's input page, filled in
  * @output: this CPU's output page, or NULL
  * @status: if not NULL, receives the last status word
@@ -150,24 +151,33 @@ EXPORT_SYMBOL_IF_KUNIT(mshv_status_needs_deposit);
  * than asked, is treated as a failure rather than looped on forever.
  *
  * Context: Interrupts disabled (the caller owns this CPU's pages).
- * Return: 0 when all reps completed; otherwise the errno of the failing
- * status, or -EIO for a hypervisor that made no progress.
+ * Return: 0 when all reps completed; -EINVAL for a rep count or start the
+ * control word cannot carry; otherwise the errno of the failing status,
+ * or -EIO for a hypervisor that made no progress.
  */
 int mshv_hv_rep_hypercall(u64 control, u16 rep_count, void *input,
 			  void *output, u64 *status, u16 *reps_done)
 {
-	u16 code = control & 0xffff, done = 0;
-	u64 st;
+	u16 code = control & HV_HYPERCALL_RESULT_MASK;
+	u16 done = (control & HV_HYPERCALL_REP_START_MASK) >>
+		   HV_HYPERCALL_REP_START_OFFSET;
+	u64 st = HV_STATUS_INVALID_HYPERCALL_INPUT;
 	int ret = 0;
+
+	const struct mshv_transport *t = transport();
 
 	lockdep_assert_irqs_disabled();
 	control &= ~(HV_HYPERCALL_REP_COMP_MASK | HV_HYPERCALL_REP_START_MASK);
+	if (!rep_count || rep_count > MSHV_MAX_REP_COUNT || done >= rep_count) {
+		ret = -EINVAL;
+		goto out;
+	}
 
 	do {
 		u64 rep = hv_rep_control(0, rep_count, done);
 		u16 now;
 
-		st = transport()->hypercall(control | rep, input, output);
+		st = t->hypercall(control | rep, input, output);
 		now = hv_status_reps_done(st);
 		if (hv_status_result(st) != HV_STATUS_SUCCESS) {
 			ret = mshv_status_to_errno(st);
@@ -186,6 +196,7 @@ int mshv_hv_rep_hypercall(u64 control, u16 rep_count, void *input,
 		touch_nmi_watchdog();
 	} while (done < rep_count);
 
+out:
 	if (status)
 		*status = st;
 	if (reps_done)
@@ -204,19 +215,23 @@ EXPORT_SYMBOL_IF_KUNIT(mshv_hv_rep_hypercall);
  */
 int hv_call_get_system_property(u32 property_id, u64 *value)
 {
+	const struct mshv_transport *t = transport();
 	struct hv_input_get_system_property *input;
 	struct hv_output_get_system_property *output;
 	unsigned long flags;
 	u64 status;
 
 	local_irq_save(flags);
-	input = transport()->input_page();
-	output = transport()->output_page();
+	input = t->input_page();
+	output = t->output_page();
 	memset(input, 0, sizeof(*input));
+	/* Most properties are narrower than the field: no stale bytes. */
+	memset(output, 0, sizeof(*output));
 	input->property_id = property_id;
-	status = transport()->hypercall(hv_control(HVCALL_GET_SYSTEM_PROPERTY),
-					input, output);
-	*value = output->as_u64;
+	status = t->hypercall(hv_control(HVCALL_GET_SYSTEM_PROPERTY), input,
+			      output);
+	if (hv_status_result(status) == HV_STATUS_SUCCESS)
+		*value = output->as_u64;
 	local_irq_restore(flags);
 
 	return mshv_status_to_errno(status);
@@ -235,20 +250,22 @@ EXPORT_SYMBOL_IF_KUNIT(hv_call_get_system_property);
 int hv_call_get_partition_property(u64 partition_id, u32 property_code,
 				   u64 *value)
 {
+	const struct mshv_transport *t = transport();
 	struct hv_input_get_partition_property *input;
 	struct hv_output_get_partition_property *output;
 	unsigned long flags;
 	u64 status;
 
 	local_irq_save(flags);
-	input = transport()->input_page();
-	output = transport()->output_page();
+	input = t->input_page();
+	output = t->output_page();
 	memset(input, 0, sizeof(*input));
 	input->partition_id = partition_id;
 	input->property_code = property_code;
-	status = transport()->hypercall(hv_control(HVCALL_GET_PARTITION_PROPERTY),
-					input, output);
-	*value = output->property_value;
+	status = t->hypercall(hv_control(HVCALL_GET_PARTITION_PROPERTY), input,
+			      output);
+	if (hv_status_result(status) == HV_STATUS_SUCCESS)
+		*value = output->property_value;
 	local_irq_restore(flags);
 
 	return mshv_status_to_errno(status);
@@ -265,20 +282,22 @@ EXPORT_SYMBOL_IF_KUNIT(hv_call_get_partition_property);
  */
 int hv_call_get_vmm_capabilities(u64 *caps)
 {
+	const struct mshv_transport *t = transport();
 	struct hv_input_get_partition_property_ex *input;
 	struct hv_partition_property_vmm_capabilities *output;
 	unsigned long flags;
 	u64 status;
 
 	local_irq_save(flags);
-	input = transport()->input_page();
-	output = transport()->output_page();
+	input = t->input_page();
+	output = t->output_page();
 	memset(input, 0, sizeof(*input));
 	input->partition_id = HV_PARTITION_ID_SELF;
 	input->property_code = HV_PARTITION_PROPERTY_VMM_CAPABILITIES;
-	status = transport()->hypercall(hv_control(HVCALL_GET_PARTITION_PROPERTY_EX),
-					input, output);
-	*caps = output->bank_count ? output->banks[0] : 0;
+	status = t->hypercall(hv_control(HVCALL_GET_PARTITION_PROPERTY_EX), input,
+			      output);
+	if (hv_status_result(status) == HV_STATUS_SUCCESS)
+		*caps = output->bank_count ? output->banks[0] : 0;
 	local_irq_restore(flags);
 
 	return mshv_status_to_errno(status);
@@ -320,11 +339,12 @@ int hv_call_deposit_pages_to(u64 partition_id, unsigned int nr_pages,
 	if (!nr_pages || nr_pages % chunk || nr_pages > HV_DEPOSIT_MAX_PAGES)
 		return -EINVAL;
 
-	pages = kcalloc(nr_pages, sizeof(*pages), GFP_KERNEL);
+	pages = mshv_alloc(kcalloc(nr_pages, sizeof(*pages), GFP_KERNEL));
 	if (!pages)
 		return -ENOMEM;
 	for (i = 0; i < nr_pages; i += chunk) {
-		struct page *page = alloc_pages(GFP_KERNEL | __GFP_NOWARN, order);
+		struct page *page = mshv_alloc(alloc_pages(GFP_KERNEL | __GFP_NOWARN,
+							   order));
 
 		if (!page) {
 			mshv_free_page_list(pages, i);
@@ -338,6 +358,7 @@ int hv_call_deposit_pages_to(u64 partition_id, unsigned int nr_pages,
 
 	local_irq_save(flags);
 	input = transport()->input_page();
+	memset(input, 0, sizeof(*input));
 	input->partition_id = partition_id;
 	for (i = 0; i < nr_pages; i++)
 		input->gpa_page_list[i] = page_to_pfn(pages[i]);
@@ -399,17 +420,19 @@ int hv_call_withdraw_all(u64 partition_id, unsigned long *withdrawn)
 	u16 done, i;
 	int ret;
 
-	pfns = (u64 *)__get_free_page(GFP_KERNEL);
+	pfns = mshv_alloc((u64 *)__get_free_page(GFP_KERNEL));
 	if (!pfns)
 		return -ENOMEM;
 
 	do {
 		u64 *output;
 
+		const struct mshv_transport *t = transport();
+
 		done = 0;
 		local_irq_save(flags);
-		input = transport()->input_page();
-		output = transport()->output_page();
+		input = t->input_page();
+		output = t->output_page();
 		memset(input, 0, sizeof(*input));
 		input->partition_id = partition_id;
 		ret = mshv_hv_rep_hypercall(HVCALL_WITHDRAW_MEMORY,
@@ -460,16 +483,19 @@ int hv_call_create_partition(u64 flags,
 	int ret;
 
 	for (;;) {
+		const struct mshv_transport *t = transport();
+
 		local_irq_save(irq_flags);
-		input = transport()->input_page();
-		output = transport()->output_page();
+		input = t->input_page();
+		output = t->output_page();
 		memset(input, 0, sizeof(*input));
 		input->flags = flags;
 		input->creation_properties = *props;
 		input->isolation_properties = isolation_properties;
-		status = transport()->hypercall(hv_control(HVCALL_CREATE_PARTITION),
-						input, output);
-		*partition_id = output->partition_id;
+		status = t->hypercall(hv_control(HVCALL_CREATE_PARTITION), input,
+				      output);
+		if (hv_status_result(status) == HV_STATUS_SUCCESS)
+			*partition_id = output->partition_id;
 		local_irq_restore(irq_flags);
 
 		if (!mshv_status_needs_deposit(status))
@@ -482,7 +508,11 @@ int hv_call_create_partition(u64 flags,
 }
 EXPORT_SYMBOL_IF_KUNIT(hv_call_create_partition);
 
-static int hv_call_partition_fast(u16 code, u64 partition_id)
+/*
+ * Teardown calls (@may_deposit false) never deposit: pages given to a
+ * partition that is going away could not be withdrawn once it is gone.
+ */
+static int hv_call_partition_fast(u16 code, u64 partition_id, bool may_deposit)
 {
 	unsigned int attempts = 0;
 	u64 status;
@@ -492,7 +522,7 @@ static int hv_call_partition_fast(u16 code, u64 partition_id)
 		status = transport()->fast_hypercall8(hv_control(code) |
 						      HV_HYPERCALL_FAST_BIT,
 						      partition_id);
-		if (!mshv_status_needs_deposit(status))
+		if (!may_deposit || !mshv_status_needs_deposit(status))
 			return mshv_status_to_errno(status);
 		ret = mshv_deposit_for_status(status, partition_id, &attempts);
 		if (ret)
@@ -509,7 +539,8 @@ static int hv_call_partition_fast(u16 code, u64 partition_id)
  */
 int hv_call_initialize_partition(u64 partition_id)
 {
-	return hv_call_partition_fast(HVCALL_INITIALIZE_PARTITION, partition_id);
+	return hv_call_partition_fast(HVCALL_INITIALIZE_PARTITION, partition_id,
+				      true);
 }
 EXPORT_SYMBOL_IF_KUNIT(hv_call_initialize_partition);
 
@@ -517,12 +548,15 @@ EXPORT_SYMBOL_IF_KUNIT(hv_call_initialize_partition);
  * hv_call_finalize_partition() - stop a partition for good
  * @partition_id: the partition
  *
+ * Never deposits memory: see hv_call_partition_fast().
+ *
  * Context: Process context.
  * Return: 0 or a negative errno.
  */
 int hv_call_finalize_partition(u64 partition_id)
 {
-	return hv_call_partition_fast(HVCALL_FINALIZE_PARTITION, partition_id);
+	return hv_call_partition_fast(HVCALL_FINALIZE_PARTITION, partition_id,
+				      false);
 }
 EXPORT_SYMBOL_IF_KUNIT(hv_call_finalize_partition);
 
@@ -535,6 +569,310 @@ EXPORT_SYMBOL_IF_KUNIT(hv_call_finalize_partition);
  */
 int hv_call_delete_partition(u64 partition_id)
 {
-	return hv_call_partition_fast(HVCALL_DELETE_PARTITION, partition_id);
+	return hv_call_partition_fast(HVCALL_DELETE_PARTITION, partition_id,
+				      false);
 }
 EXPORT_SYMBOL_IF_KUNIT(hv_call_delete_partition);
+
+/**
+ * struct mshv_rep_batch - a long rep hypercall, cut into input-page batches
+ * @code: hypercall code
+ * @partition_id: partition that receives deposits when the hypervisor asks
+ * @count: total reps
+ * @batch_max: reps per call, bounded by what one input or output page holds
+ * @fill: writes the input page for reps [@done, @done + @reps)
+ * @drain: if not NULL, consumes the output page of a batch that completed
+ *	@reps reps starting at @done
+ * @ctx: passed to @fill and @drain
+ */
+struct mshv_rep_batch {
+	u16 code;
+	u64 partition_id;
+	unsigned long count;
+	u16 batch_max;
+	void (*fill)(void *input, unsigned long done, u16 reps, const void *ctx);
+	void (*drain)(const void *output, unsigned long done, u16 reps,
+		      const void *ctx);
+	const void *ctx;
+};
+
+/*
+ * Issue @b batch by batch with interrupts enabled between calls, deposit
+ * and retry where the hypervisor asks for memory, and report in *@done how
+ * many reps completed, also on failure, so that the caller can undo
+ * exactly those.  The deposit bound applies between two calls that made
+ * progress, so that a large operation may ask for memory many times.
+ */
+static int mshv_rep_batch_run(const struct mshv_rep_batch *b,
+			      unsigned long *done)
+{
+	unsigned int attempts = 0;
+	unsigned long flags;
+	int ret = 0;
+
+	*done = 0;
+	while (*done < b->count) {
+		u16 reps = min_t(unsigned long, b->count - *done, b->batch_max);
+		const struct mshv_transport *t = transport();
+		u16 completed = 0;
+		void *input, *output;
+		u64 status;
+
+		local_irq_save(flags);
+		input = t->input_page();
+		output = b->drain ? t->output_page() : NULL;
+		b->fill(input, *done, reps, b->ctx);
+		ret = mshv_hv_rep_hypercall(b->code, reps, input, output,
+					    &status, &completed);
+		if (b->drain && completed)
+			b->drain(output, *done, completed, b->ctx);
+		local_irq_restore(flags);
+
+		*done += completed;
+		if (completed)
+			attempts = 0;
+		if (!ret)
+			continue;
+		if (!mshv_status_needs_deposit(status))
+			break;
+		ret = mshv_deposit_for_status(status, b->partition_id, &attempts);
+		if (ret)
+			break;
+		cond_resched();
+	}
+	return ret;
+}
+
+struct mshv_map_ctx {
+	u64 partition_id;
+	u64 gfn;
+	const u64 *pfns;
+	u32 flags;
+	unsigned int shift;
+};
+
+static void mshv_fill_map(void *in, unsigned long done, u16 reps,
+			  const void *ctx)
+{
+	const struct mshv_map_ctx *c = ctx;
+	struct hv_input_map_gpa_pages *input = in;
+
+	input->target_partition_id = c->partition_id;
+	input->target_gpa_base = c->gfn + (done << c->shift);
+	input->map_flags = c->flags;
+	input->padding = 0;
+	memcpy(input->source_gpa_page_list, c->pfns + done, reps * sizeof(u64));
+}
+
+/**
+ * hv_call_map_gpa_pages() - map host frames into a partition's GPA space
+ * @partition_id: the partition
+ * @gfn: first guest frame
+ * @pfns: host frames; with %HV_MAP_GPA_LARGE_PAGE, one per 2 MiB page
+ *	(the frame of its first 4 KiB page)
+ * @count: number of entries in @pfns
+ * @flags: HV_MAP_GPA_*
+ * @mapped: receives the number of entries mapped, also on failure
+ *
+ * One call carries a full input page of %HV_MAP_GPA_BATCH_SIZE frames.
+ *
+ * Context: Process context; may sleep.
+ * Return: 0 or a negative errno; on failure the first *@mapped entries
+ * stay mapped and are the caller's to unmap.
+ */
+int hv_call_map_gpa_pages(u64 partition_id, u64 gfn, const u64 *pfns,
+			  unsigned long count, u32 flags, unsigned long *mapped)
+{
+	struct mshv_map_ctx ctx = {
+		.partition_id = partition_id,
+		.gfn = gfn,
+		.pfns = pfns,
+		.flags = flags,
+		.shift = flags & HV_MAP_GPA_LARGE_PAGE ? HV_LARGE_PAGE_SHIFT : 0,
+	};
+	struct mshv_rep_batch b = {
+		.code = HVCALL_MAP_GPA_PAGES,
+		.partition_id = partition_id,
+		.count = count,
+		.batch_max = HV_MAP_GPA_BATCH_SIZE,
+		.fill = mshv_fill_map,
+		.ctx = &ctx,
+	};
+
+	return mshv_rep_batch_run(&b, mapped);
+}
+EXPORT_SYMBOL_IF_KUNIT(hv_call_map_gpa_pages);
+
+static void mshv_fill_unmap(void *in, unsigned long done, u16 reps,
+			    const void *ctx)
+{
+	const struct mshv_map_ctx *c = ctx;
+	struct hv_input_unmap_gpa_pages *input = in;
+
+	input->target_partition_id = c->partition_id;
+	input->target_gpa_base = c->gfn + (done << c->shift);
+	input->unmap_flags = c->flags;
+	input->padding = 0;
+}
+
+/*
+ * UNMAP_GPA_PAGES carries no list, so one call could take any count; the
+ * batch exists only to enable interrupts (and reschedule) between calls.
+ */
+#define MSHV_UNMAP_BATCH_SIZE	512
+
+/**
+ * hv_call_unmap_gpa_pages() - remove guest frames from a partition
+ * @partition_id: the partition
+ * @gfn: first guest frame
+ * @count: number of 4 KiB frames, or of 2 MiB pages with
+ *	%HV_UNMAP_GPA_LARGE_PAGE
+ * @flags: HV_UNMAP_GPA_*
+ *
+ * Context: Process context; may sleep.
+ * Return: 0 or a negative errno.
+ */
+int hv_call_unmap_gpa_pages(u64 partition_id, u64 gfn, unsigned long count,
+			    u32 flags)
+{
+	struct mshv_map_ctx ctx = {
+		.partition_id = partition_id,
+		.gfn = gfn,
+		.flags = flags,
+		.shift = flags & HV_UNMAP_GPA_LARGE_PAGE ? HV_LARGE_PAGE_SHIFT : 0,
+	};
+	struct mshv_rep_batch b = {
+		.code = HVCALL_UNMAP_GPA_PAGES,
+		.partition_id = partition_id,
+		.count = count,
+		.batch_max = MSHV_UNMAP_BATCH_SIZE,
+		.fill = mshv_fill_unmap,
+		.ctx = &ctx,
+	};
+	unsigned long done;
+
+	return mshv_rep_batch_run(&b, &done);
+}
+EXPORT_SYMBOL_IF_KUNIT(hv_call_unmap_gpa_pages);
+
+struct mshv_access_ctx {
+	u64 partition_id;
+	u64 gfn;
+	u64 flags;
+	u8 *states;
+};
+
+static void mshv_fill_access(void *in, unsigned long done, u16 reps,
+			     const void *ctx)
+{
+	const struct mshv_access_ctx *c = ctx;
+	struct hv_input_get_gpa_pages_access_state *input = in;
+
+	input->partition_id = c->partition_id;
+	input->flags = c->flags;
+	input->hv_gpa_page_number = c->gfn + done;
+}
+
+static void mshv_drain_access(const void *output, unsigned long done, u16 reps,
+			      const void *ctx)
+{
+	const struct mshv_access_ctx *c = ctx;
+
+	memcpy(c->states + done, output, reps);
+}
+
+/**
+ * hv_call_get_gpa_access_states() - read (and change) accessed/dirty bits
+ * @partition_id: the partition
+ * @gfn: first guest frame
+ * @count: number of frames
+ * @flags: HV_GPA_ACCESS_* operation applied after reading
+ * @states: receives one HV_GPA_ACCESS_STATE_* byte per frame
+ *
+ * Context: Process context; may sleep.
+ * Return: 0 or a negative errno.
+ */
+int hv_call_get_gpa_access_states(u64 partition_id, u64 gfn,
+				  unsigned long count, u64 flags, u8 *states)
+{
+	struct mshv_access_ctx ctx = {
+		.partition_id = partition_id,
+		.gfn = gfn,
+		.flags = flags,
+		.states = states,
+	};
+	struct mshv_rep_batch b = {
+		.code = HVCALL_GET_GPA_PAGES_ACCESS_STATES,
+		.partition_id = partition_id,
+		.count = count,
+		.batch_max = HV_GPA_ACCESS_STATES_BATCH_SIZE,
+		.fill = mshv_fill_access,
+		.drain = mshv_drain_access,
+		.ctx = &ctx,
+	};
+	unsigned long done;
+
+	return mshv_rep_batch_run(&b, &done);
+}
+EXPORT_SYMBOL_IF_KUNIT(hv_call_get_gpa_access_states);
+
+/**
+ * hv_call_passthrough() - issue a hypercall that userspace prepared
+ * @partition_id: target partition, written over the first 8 bytes of the
+ *	input (every hypercall on the allowlist starts with one)
+ * @code: hypercall code, already checked against the allowlist
+ * @rep_count: number of reps, 0 for a simple hypercall
+ * @in: input, @in_sz bytes, at least 8 and at most one page
+ * @in_sz: input size
+ * @out: if not NULL, receives @out_sz bytes of output
+ * @out_sz: output size, at most one page
+ * @status: receives the last status word
+ * @reps_done: receives the reps completed
+ *
+ * Deposits memory and retries where the hypervisor asks for it, resuming
+ * a rep hypercall at the first rep not done.
+ *
+ * Context: Process context; may sleep.
+ * Return: 0 or the errno of the hypervisor's status.
+ */
+int hv_call_passthrough(u64 partition_id, u16 code, u16 rep_count,
+			const void *in, u16 in_sz, void *out, u16 out_sz,
+			u64 *status, u16 *reps_done)
+{
+	unsigned int attempts = 0;
+	unsigned long flags;
+	u16 done = 0;
+	int ret;
+
+	for (;;) {
+		const struct mshv_transport *t = transport();
+		void *input, *output;
+
+		local_irq_save(flags);
+		input = t->input_page();
+		output = out ? t->output_page() : NULL;
+		memset(input, 0, HV_HYP_PAGE_SIZE);
+		memcpy(input, in, in_sz);
+		*(u64 *)input = partition_id;
+		if (rep_count) {
+			ret = mshv_hv_rep_hypercall(hv_rep_control(code, 0, done),
+						    rep_count, input, output,
+						    status, &done);
+		} else {
+			*status = t->hypercall(hv_control(code), input, output);
+			ret = mshv_status_to_errno(*status);
+		}
+		if (out)
+			memcpy(out, output, out_sz);
+		local_irq_restore(flags);
+
+		if (!ret || !mshv_status_needs_deposit(*status))
+			break;
+		ret = mshv_deposit_for_status(*status, partition_id, &attempts);
+		if (ret)
+			break;
+	}
+	*reps_done = done;
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(hv_call_passthrough);

@@ -10,13 +10,22 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/anon_inodes.h>
 #include <linux/build_bug.h>
+#include <linux/fault-inject.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/nospec.h>
+#include <linux/overflow.h>
 #include <linux/panic.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/sysfs.h>
+#include <linux/uaccess.h>
 #include <kunit/visibility.h>
 #include <asm/mshyperv.h>
 #include <uapi/linux/mshv.h>
@@ -62,6 +71,24 @@ static_assert(MSHV_IOEVENTFD_FLAGS_MASK == 0x7);
 
 static enum mshv_scheduler mshv_scheduler;
 
+#ifdef CONFIG_FAULT_INJECTION
+static DECLARE_FAULT_ATTR(mshv_fail_alloc);
+
+/**
+ * mshv_should_fail_alloc() - fault injection point of the driver's allocations
+ *
+ * Only a task's fail-nth counter (/proc/self/task/<tid>/fail-nth, or a
+ * KUnit test setting it) triggers it: the attribute's probability is 0.
+ *
+ * Context: Any context.
+ * Return: true if the allocation at hand should fail.
+ */
+bool mshv_should_fail_alloc(void)
+{
+	return should_fail_ex(&mshv_fail_alloc, 1, FAULT_NOWARN);
+}
+#endif
+
 static const char * const mshv_scheduler_names[] = {
 	[MSHV_SCHED_LP] = "lp",
 	[MSHV_SCHED_LP_SMT] = "lp-smt",
@@ -90,7 +117,14 @@ static int mshv_scheduler_param_get(char *buf, const struct kernel_param *kp)
 	return sysfs_emit(buf, "%s\n", mshv_scheduler_name(mshv_scheduler));
 }
 
+static int mshv_scheduler_param_set(const char *val,
+				    const struct kernel_param *kp)
+{
+	return -EPERM;
+}
+
 static const struct kernel_param_ops mshv_scheduler_param_ops = {
+	.set = mshv_scheduler_param_set,
 	.get = mshv_scheduler_param_get,
 };
 
@@ -167,8 +201,8 @@ static int mshv_l1vh_scheduler(enum mshv_scheduler *sched)
 	}
 
 	ret = hv_call_get_partition_property(HV_PARTITION_ID_SELF,
-			HV_PARTITION_PROPERTY_INTEGRATED_SCHEDULER_ENABLED,
-			&enabled);
+					     HV_PARTITION_PROPERTY_INTEGRATED_SCHEDULER_ENABLED,
+					     &enabled);
 	if (ret) {
 		pr_err("cannot read whether the integrated scheduler is enabled: %d\n",
 		       ret);
@@ -204,11 +238,306 @@ int mshv_detect_scheduler(enum mshv_role role, enum mshv_scheduler *sched)
 }
 EXPORT_SYMBOL_IF_KUNIT(mshv_detect_scheduler);
 
-static long mshv_dev_ioctl(struct file *filp, unsigned int ioctl,
-			   unsigned long arg)
+/* Guest physical addresses are at most 52 bits wide. */
+#define MSHV_MAX_GFN	((1ULL << (52 - PAGE_SHIFT)) - 1)
+
+/*
+ * Hypercalls a VMM may issue itself on a partition (and its VPs): each acts
+ * only on the partition whose id the kernel writes into the input, and
+ * none can reach the host's memory or other partitions.
+ */
+static const u16 mshv_partition_hvcalls[] = {
+	HVCALL_GET_PARTITION_PROPERTY,
+	HVCALL_GET_PARTITION_PROPERTY_EX,
+	HVCALL_SET_PARTITION_PROPERTY,
+	HVCALL_INSTALL_INTERCEPT,
+	HVCALL_GET_VP_REGISTERS,
+	HVCALL_SET_VP_REGISTERS,
+	HVCALL_TRANSLATE_VIRTUAL_ADDRESS,
+	HVCALL_CLEAR_VIRTUAL_INTERRUPT,
+	HVCALL_REGISTER_INTERCEPT_RESULT,
+	HVCALL_ASSERT_VIRTUAL_INTERRUPT,
+	HVCALL_GET_GPA_PAGES_ACCESS_STATES,
+	HVCALL_SIGNAL_EVENT_DIRECT,
+	HVCALL_POST_MESSAGE_DIRECT,
+	HVCALL_GET_VP_CPUID_VALUES,
+};
+
+/* On /dev/mshv, about the host itself: reading properties only. */
+static const u16 mshv_self_hvcalls[] = {
+	HVCALL_GET_PARTITION_PROPERTY,
+	HVCALL_GET_PARTITION_PROPERTY_EX,
+};
+
+static bool mshv_hvcall_allowed(u16 code, const u16 *allowed, size_t nr)
 {
-	return -ENOTTY;
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (allowed[i] == code)
+			return true;
+	return false;
 }
+
+/**
+ * mshv_ioctl_root_hvcall() - MSHV_ROOT_HVCALL on any fd
+ * @partition_id: the partition the fd stands for, or HV_PARTITION_ID_SELF
+ * @uarg: user &struct mshv_root_hvcall
+ *
+ * Context: Process context.
+ * Return: 0; -EFAULT; -EINVAL for bad sizes, reserved fields or a code not
+ * allowed on this fd; -ENOMEM; or the errno of the hypervisor's status.
+ * status and reps are written back whenever the hypercall was issued.
+ */
+static long mshv_ioctl_root_hvcall(u64 partition_id, void __user *uarg)
+{
+	bool self = partition_id == HV_PARTITION_ID_SELF;
+	struct mshv_root_hvcall args;
+	void *in, *out = NULL;
+	u16 reps_done = 0;
+	u64 status = 0;
+	long ret;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.status || memchr_inv(args.rsvd, 0, sizeof(args.rsvd)) ||
+	    args.in_sz < sizeof(u64) || args.in_sz > HV_HYP_PAGE_SIZE ||
+	    !args.in_ptr || args.out_sz > HV_HYP_PAGE_SIZE ||
+	    !args.out_sz != !args.out_ptr || args.reps > MSHV_MAX_REP_COUNT)
+		return -EINVAL;
+	if (self ? !mshv_hvcall_allowed(args.code, mshv_self_hvcalls,
+					ARRAY_SIZE(mshv_self_hvcalls)) :
+		   !mshv_hvcall_allowed(args.code, mshv_partition_hvcalls,
+					ARRAY_SIZE(mshv_partition_hvcalls)))
+		return -EINVAL;
+
+	in = mshv_alloc(kmalloc(args.in_sz, GFP_KERNEL));
+	if (!in)
+		return -ENOMEM;
+	if (copy_from_user(in, u64_to_user_ptr(args.in_ptr), args.in_sz)) {
+		kfree(in);
+		return -EFAULT;
+	}
+	if (args.out_sz) {
+		out = mshv_alloc(kzalloc(args.out_sz, GFP_KERNEL));
+		if (!out) {
+			kfree(in);
+			return -ENOMEM;
+		}
+	}
+
+	ret = hv_call_passthrough(partition_id, args.code, args.reps, in,
+				  args.in_sz, out, args.out_sz, &status,
+				  &reps_done);
+	args.status = status & HV_HYPERCALL_RESULT_MASK;
+	args.reps = reps_done;
+	if (copy_to_user(uarg, &args, sizeof(args)))
+		ret = -EFAULT;
+	else if (!ret && out &&
+		 copy_to_user(u64_to_user_ptr(args.out_ptr), out, args.out_sz))
+		ret = -EFAULT;
+
+	kfree(out);
+	kfree(in);
+	return ret;
+}
+
+static long mshv_ioctl_set_guest_memory(struct mshv_partition *pt,
+					void __user *uarg)
+{
+	struct mshv_user_mem_region mem;
+	u64 nr_frames, last, end;
+
+	if (copy_from_user(&mem, uarg, sizeof(mem)))
+		return -EFAULT;
+	if (mem.flags & ~MSHV_SET_MEM_FLAGS_MASK ||
+	    memchr_inv(mem.rsvd, 0, sizeof(mem.rsvd)))
+		return -EINVAL;
+	if (!mem.size || !PAGE_ALIGNED(mem.size) ||
+	    !PAGE_ALIGNED(mem.userspace_addr))
+		return -EINVAL;
+	nr_frames = mem.size >> PAGE_SHIFT;
+	if (check_add_overflow(mem.guest_pfn, nr_frames - 1, &last) ||
+	    last > MSHV_MAX_GFN ||
+	    check_add_overflow(mem.userspace_addr, mem.size - 1, &end))
+		return -EINVAL;
+	if (!access_ok(u64_to_user_ptr(mem.userspace_addr), mem.size))
+		return -EFAULT;
+
+	if (mem.flags & BIT(MSHV_SET_MEM_BIT_UNMAP))
+		return mshv_partition_unmap_region(pt, mem.guest_pfn, nr_frames,
+						   mem.userspace_addr);
+	return mshv_partition_map_region(pt, mem.guest_pfn, nr_frames,
+					 mem.userspace_addr, mem.flags);
+}
+
+/* What to do to the bits once read, by access type and operation. */
+static const u64 mshv_access_ops[MSHV_GPAP_ACCESS_TYPE_COUNT][MSHV_GPAP_ACCESS_OP_COUNT] = {
+	[MSHV_GPAP_ACCESS_TYPE_ACCESSED] = {
+		[MSHV_GPAP_ACCESS_OP_CLEAR] = HV_GPA_ACCESS_CLEAR_ACCESSED,
+		[MSHV_GPAP_ACCESS_OP_SET] = HV_GPA_ACCESS_SET_ACCESSED,
+	},
+	[MSHV_GPAP_ACCESS_TYPE_DIRTY] = {
+		[MSHV_GPAP_ACCESS_OP_CLEAR] = HV_GPA_ACCESS_CLEAR_DIRTY,
+		[MSHV_GPAP_ACCESS_OP_SET] = HV_GPA_ACCESS_SET_DIRTY,
+	},
+};
+
+static long mshv_ioctl_access_bitmap(struct mshv_partition *pt,
+				     void __user *uarg)
+{
+	struct mshv_gpap_access_bitmap args;
+	unsigned int type, op;
+	void __user *ubitmap;
+	u64 last;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.access_type >= MSHV_GPAP_ACCESS_TYPE_COUNT ||
+	    args.access_op >= MSHV_GPAP_ACCESS_OP_COUNT ||
+	    memchr_inv(args.rsvd, 0, sizeof(args.rsvd)) || !args.page_count ||
+	    check_add_overflow(args.gpap_base, args.page_count - 1, &last) ||
+	    last > MSHV_MAX_GFN)
+		return -EINVAL;
+	ubitmap = u64_to_user_ptr(args.bitmap_ptr);
+	if (!access_ok(ubitmap, DIV_ROUND_UP(args.page_count, BITS_PER_BYTE)))
+		return -EFAULT;
+
+	type = array_index_nospec(args.access_type, MSHV_GPAP_ACCESS_TYPE_COUNT);
+	op = array_index_nospec(args.access_op, MSHV_GPAP_ACCESS_OP_COUNT);
+	return mshv_partition_access_bitmap(pt, args.gpap_base, args.page_count,
+					    mshv_access_ops[type][op],
+					    type == MSHV_GPAP_ACCESS_TYPE_DIRTY ?
+					    HV_GPA_ACCESS_STATE_DIRTY :
+					    HV_GPA_ACCESS_STATE_ACCESSED,
+					    ubitmap);
+}
+
+static long mshv_partition_ioctl(struct file *filp, unsigned int ioctl,
+				 unsigned long arg)
+{
+	struct mshv_partition *pt = filp->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (ioctl) {
+	case MSHV_INITIALIZE_PARTITION:
+		return mshv_partition_initialize(pt);
+	case MSHV_SET_GUEST_MEMORY:
+		return mshv_ioctl_set_guest_memory(pt, uarg);
+	case MSHV_GET_GPAP_ACCESS_BITMAP:
+		return mshv_ioctl_access_bitmap(pt, uarg);
+	case MSHV_ROOT_HVCALL:
+		return mshv_ioctl_root_hvcall(pt->id, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int mshv_partition_release(struct inode *inode, struct file *filp)
+{
+	mshv_partition_destroy(filp->private_data);
+	return 0;
+}
+
+static const struct file_operations mshv_partition_fops = {
+	.owner = THIS_MODULE,
+	.release = mshv_partition_release,
+	.unlocked_ioctl = mshv_partition_ioctl,
+	.llseek = noop_llseek,
+};
+
+/* Partition creation flags the driver always sets, and the optional ones. */
+static u64 mshv_creation_flags(u64 pt_flags)
+{
+	u64 flags = HV_PARTITION_CREATION_FLAG_EXO_PARTITION |
+		    HV_PARTITION_CREATION_FLAG_INTERCEPT_MESSAGE_PAGE_ENABLED;
+
+	if (pt_flags & BIT(MSHV_PT_BIT_LAPIC))
+		flags |= HV_PARTITION_CREATION_FLAG_LAPIC_ENABLED;
+	if (pt_flags & BIT(MSHV_PT_BIT_X2APIC))
+		flags |= HV_PARTITION_CREATION_FLAG_X2APIC_CAPABLE;
+	if (pt_flags & BIT(MSHV_PT_BIT_GPA_SUPER_PAGES))
+		flags |= HV_PARTITION_CREATION_FLAG_GPA_SUPER_PAGES_ENABLED;
+	if (pt_flags & BIT(MSHV_PT_BIT_NESTED_VIRTUALIZATION))
+		flags |= HV_PARTITION_CREATION_FLAG_NESTED_VIRTUALIZATION_CAPABLE;
+	if (pt_flags & BIT(MSHV_PT_BIT_SMT_ENABLED_GUEST))
+		flags |= HV_PARTITION_CREATION_FLAG_SMT_ENABLED_GUEST;
+	return flags;
+}
+
+/**
+ * mshv_ioctl_create_partition() - MSHV_CREATE_PARTITION
+ * @uarg: user &struct mshv_create_partition, or the v2 struct when
+ *	MSHV_PT_BIT_CPU_AND_XSAVE_FEATURES is set
+ *
+ * The fd is installed last, once nothing can fail any more.
+ *
+ * Context: Process context.
+ * Return: The partition fd; -EFAULT; -EINVAL for unknown flags, isolation
+ * or non-zero reserved fields; -ENOMEM; -EMFILE; or a hypercall's errno.
+ */
+static long mshv_ioctl_create_partition(void __user *uarg)
+{
+	struct hv_partition_creation_properties props = {};
+	struct mshv_create_partition_v2 args = {};
+	struct mshv_partition *pt;
+	struct file *file;
+	int fd;
+
+	if (copy_from_user(&args, uarg, sizeof(struct mshv_create_partition)))
+		return -EFAULT;
+	/* Judge the v2 fields by what was read last, not by the first read. */
+	if (args.pt_flags & BIT(MSHV_PT_BIT_CPU_AND_XSAVE_FEATURES) &&
+	    copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.pt_flags & ~MSHV_PT_FLAGS_MASK ||
+	    args.pt_isolation >= MSHV_PT_ISOLATION_COUNT)
+		return -EINVAL;
+	if (args.pt_flags & BIT(MSHV_PT_BIT_CPU_AND_XSAVE_FEATURES)) {
+		if (args.pt_num_cpu_fbanks != MSHV_NUM_CPU_FEATURES_BANKS ||
+		    memchr_inv(args.pt_rsvd, 0, sizeof(args.pt_rsvd)) ||
+		    memchr_inv(args.pt_rsvd1, 0, sizeof(args.pt_rsvd1)))
+			return -EINVAL;
+		props.disabled_processor_features[0] = args.pt_cpu_fbanks[0];
+		props.disabled_processor_features[1] = args.pt_cpu_fbanks[1];
+		props.disabled_processor_xsave_features = args.pt_disabled_xsave;
+	}
+
+	pt = mshv_partition_create(mshv_creation_flags(args.pt_flags), &props);
+	if (IS_ERR(pt))
+		return PTR_ERR(pt);
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		mshv_partition_destroy(pt);
+		return fd;
+	}
+	file = anon_inode_getfile("mshv_partition", &mshv_partition_fops, pt,
+				  O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		mshv_partition_destroy(pt);
+		return PTR_ERR(file);
+	}
+	fd_install(fd, file);
+	return fd;
+}
+
+VISIBLE_IF_KUNIT long mshv_dev_ioctl(struct file *filp, unsigned int ioctl,
+				     unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (ioctl) {
+	case MSHV_CREATE_PARTITION:
+		return mshv_ioctl_create_partition(uarg);
+	case MSHV_ROOT_HVCALL:
+		return mshv_ioctl_root_hvcall(HV_PARTITION_ID_SELF, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_dev_ioctl);
 
 static const struct file_operations mshv_dev_fops = {
 	.owner = THIS_MODULE,
@@ -250,7 +579,7 @@ static enum mshv_role mshv_start_fake_backend(void)
 
 static void mshv_stop_fake_backend(void)
 {
-	if (!mshv_fake_backend)
+	if (!IS_ENABLED(CONFIG_MSHV_ROOT_FAKE_HV) || !mshv_fake_backend)
 		return;
 	mshv_fake_hv_uninstall(mshv_fake_backend);
 	mshv_fake_hv_destroy(mshv_fake_backend);

@@ -178,11 +178,81 @@ struct hv_input_withdraw_memory {
 	((HV_HYP_PAGE_SIZE - sizeof(struct hv_input_deposit_memory)) / sizeof(u64))
 #define HV_WITHDRAW_MAX_PAGES	(HV_HYP_PAGE_SIZE / sizeof(u64))
 
+/* SET_PARTITION_PROPERTY */
+struct hv_input_set_partition_property {
+	u64 partition_id;
+	u32 property_code;
+	u32 padding;
+	u64 property_value;
+} __packed;
+
+/* MAP_GPA_PAGES and UNMAP_GPA_PAGES (rep) */
+#define HV_MAP_GPA_READABLE		0x00000001
+#define HV_MAP_GPA_WRITABLE		0x00000002
+#define HV_MAP_GPA_KERNEL_EXECUTABLE	0x00000004
+#define HV_MAP_GPA_USER_EXECUTABLE	0x00000008
+#define HV_MAP_GPA_EXECUTABLE		0x0000000c
+#define HV_MAP_GPA_ADJUSTABLE		0x00008000
+#define HV_MAP_GPA_NO_ACCESS		0x00010000
+#define HV_MAP_GPA_NOT_CACHED		0x00200000
+#define HV_MAP_GPA_LARGE_PAGE		0x80000000
+
+#define HV_UNMAP_GPA_LARGE_PAGE		0x00000002
+
+/* A large page is 2 MiB: 512 frames of 4 KiB. */
+#define HV_LARGE_PAGE_SHIFT		9
+#define HV_LARGE_PAGE_FRAMES		BIT(HV_LARGE_PAGE_SHIFT)
+
+/*
+ * With HV_MAP_GPA_LARGE_PAGE each rep maps one large page: the list entry
+ * is the frame number of its first 4 KiB page and the guest frame advances
+ * by HV_LARGE_PAGE_FRAMES per rep.
+ */
+struct hv_input_map_gpa_pages {
+	u64 target_partition_id;
+	u64 target_gpa_base;
+	u32 map_flags;
+	u32 padding;
+	u64 source_gpa_page_list[];
+} __packed;
+
+struct hv_input_unmap_gpa_pages {
+	u64 target_partition_id;
+	u64 target_gpa_base;
+	u32 unmap_flags;
+	u32 padding;
+} __packed;
+
+/* The frames one input page carries: (4096 - 24) / 8. */
+#define HV_MAP_GPA_BATCH_SIZE \
+	((HV_HYP_PAGE_SIZE - sizeof(struct hv_input_map_gpa_pages)) / sizeof(u64))
+
+/* GET_GPA_PAGES_ACCESS_STATES (rep) */
+#define HV_GPA_ACCESS_CLEAR_ACCESSED	BIT_ULL(0)
+#define HV_GPA_ACCESS_SET_ACCESSED	BIT_ULL(1)
+#define HV_GPA_ACCESS_CLEAR_DIRTY	BIT_ULL(2)
+#define HV_GPA_ACCESS_SET_DIRTY		BIT_ULL(3)
+
+#define HV_GPA_ACCESS_STATE_ACCESSED	BIT(0)
+#define HV_GPA_ACCESS_STATE_DIRTY	BIT(1)
+
+struct hv_input_get_gpa_pages_access_state {
+	u64 partition_id;
+	u64 flags;
+	u64 hv_gpa_page_number;
+} __packed;
+
+/* One byte of state per page; the output page bounds a call. */
+#define HV_GPA_ACCESS_STATES_BATCH_SIZE	(HV_HYP_PAGE_SIZE - 1)
+
 static_assert(sizeof(struct hv_input_get_system_property) == 16);
 static_assert(sizeof(struct hv_input_get_partition_property) == 16);
 static_assert(sizeof(struct hv_input_get_partition_property_ex) == 24);
 static_assert(sizeof(struct hv_partition_property_vmm_capabilities) == 16);
 static_assert(sizeof(struct hv_input_create_partition) == 56);
 static_assert(HV_DEPOSIT_MAX_PAGES == 511);
+static_assert(sizeof(struct hv_input_map_gpa_pages) == 24);
+static_assert(HV_MAP_GPA_BATCH_SIZE == 509);
+static_assert(sizeof(struct hv_input_get_gpa_pages_access_state) == 24);
 
 #endif /* _HYPERV_HVHDK_H */

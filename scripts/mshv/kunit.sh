@@ -4,10 +4,23 @@
 #   kunit.py run --arch=x86_64 --kunitconfig=drivers/hv
 # in the overlaid tree, with a cached build directory.  Fails on any failed
 # test, on no test at all, and on any kernel splat in the console log.
+#
+# kunit.sh [bench]: the benchmarks (the suites marked slow) instead of the
+# tests, with enough guest memory for them; their figures are printed as
+# "mshv-bench: NAME=VALUE" lines.
 source "$(dirname "$0")/common.sh"
 
+mode=${1:-test}
+if [[ $mode == bench ]]; then
+	select=(--filter "speed=slow" --qemu_args="-m 4096")
+else
+	select=(--filter "speed>slow")
+fi
+
 cd "$MSHV_KSRC"
-out=$(build_dir kunit drivers/hv/.kunitconfig tools/testing/kunit/qemu_configs/x86_64.py)
+# One directory per kernel version: kbuild itself rebuilds what a config
+# change touches, and CI keeps reusing the same tree.
+out=$MSHV_CACHE/build/$(kernel_version)/kunit
 mkdir -p "$out"
 json=$out/results.json
 rm -f "$json"
@@ -15,7 +28,8 @@ rm -f "$json"
 status=0
 python3 tools/testing/kunit/kunit.py run --arch=x86_64 \
 	--kunitconfig=drivers/hv --build_dir="$out" --jobs="$MSHV_JOBS" \
-	--make_options="CC=ccache gcc" --timeout=600 --json="$json" || status=$?
+	--make_options="CC=ccache gcc" --timeout=900 --json="$json" \
+	"${select[@]}" || status=$?
 
 [[ -s $json ]] || die "kunit: no results (kunit.py exit $status)"
 read -r passed failed skipped < <(python3 - "$json" <<'PY'
@@ -39,6 +53,9 @@ if grep -nE 'WARNING:|BUG:|Oops|Call Trace:|possible recursive locking|inconsist
 	status=1
 fi
 
+if [[ $mode == bench ]]; then
+	grep -o 'mshv-bench: .*' "$out/test.log" || true
+fi
 echo "kunit: $passed passed, $failed failed, $skipped skipped"
 [[ $passed -gt 0 ]] || die "kunit: ran no test"
 [[ $failed -eq 0 && $status -eq 0 ]] || die "kunit: failed"

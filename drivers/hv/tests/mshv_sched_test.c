@@ -102,8 +102,8 @@ static void scheduler_detection(struct kunit *test)
 {
 	const struct sched_case *c = test->param_value;
 	struct mshv_fake_hv *fake = mshv_test_fake(test);
-	enum mshv_scheduler sched = MSHV_SCHED_LP;
 	const enum mshv_scheduler untouched = 0x5a;
+	enum mshv_scheduler sched = untouched;
 	int ret;
 
 	fake->scheduler_type = c->scheduler_type;
@@ -112,8 +112,6 @@ static void scheduler_detection(struct kunit *test)
 	fake->fail_at_call = c->fail_at_call;
 	fake->fail_status = HV_STATUS_ACCESS_DENIED;
 
-	if (c->ret)
-		sched = untouched;
 	ret = mshv_detect_scheduler(c->role, &sched);
 	KUNIT_EXPECT_EQ(test, ret, c->ret);
 	/* A failed detection leaves the caller's value alone. */

@@ -30,10 +30,18 @@ static inline int mshv_test_init(struct kunit *test)
 static inline void mshv_test_exit(struct kunit *test)
 {
 	struct mshv_fake_hv *fake = mshv_test_fake(test);
+	unsigned int i;
 
+	/* .exit runs even when .init failed. */
+	if (!fake)
+		return;
 	KUNIT_EXPECT_EQ_MSG(test, fake->violations, 0,
 			    "hypercall ABI violation: %s", fake->violation);
 	KUNIT_EXPECT_EQ(test, mshv_fake_hv_nr_partitions(fake), 0);
+	/* Every page given to the hypervisor came back. */
+	KUNIT_EXPECT_EQ(test, fake->root.nr_deposited, 0);
+	for (i = 0; i < MSHV_FAKE_MAX_PARTITIONS; i++)
+		KUNIT_EXPECT_EQ(test, fake->partitions[i].nr_deposited, 0);
 	mshv_fake_hv_uninstall(fake);
 	mshv_fake_hv_destroy(fake);
 }

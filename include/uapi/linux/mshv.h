@@ -64,6 +64,7 @@ struct mshv_create_partition {
  * @pt_cpu_fbanks: processor features to disable in the guest
  * @pt_rsvd1: must be zero
  * @pt_disabled_xsave: XSAVE features to disable in the guest (x86_64)
+ * @pt_rsvd2: must be zero (architectures other than x86_64)
  */
 struct mshv_create_partition_v2 {
 	__u64 pt_flags;
