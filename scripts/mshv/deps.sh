@@ -7,7 +7,7 @@ source "$(dirname "$0")/common.sh"
 packages=(
 	linux-source-6.12 gcc make flex bison bc libelf-dev libssl-dev
 	dwarves kmod cpio rsync xz-utils perl python3 ccache git
-	sparse coccinelle qemu-system-x86
+	sparse coccinelle ocaml-nox qemu-system-x86
 )
 
 missing=()

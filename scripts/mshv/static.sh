@@ -18,12 +18,18 @@ failed=()
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
-# report NAME FILE: show FILE's findings in our paths; any is a failure.
+# report NAME FILE: show FILE's diagnostics (warnings, errors, checkpatch
+# checks) about our paths; any is a failure.
+findings() {
+	{ grep -E "$MSHV_OUR_PATHS_RE" "$1" || true; } |
+		{ grep -iE '(warning|error|check)(:[A-Z_]+)?:' || true; } | sort -u
+}
+
 report() {
 	local name=$1 file=$2 n
-	n=$(grep -cE "$MSHV_OUR_PATHS_RE" "$file" || true)
+	n=$(findings "$file" | wc -l)
 	if [[ $n -gt 0 ]]; then
-		grep -E "$MSHV_OUR_PATHS_RE" "$file" | sort -u >&2
+		findings "$file" >&2
 		msg "$name: $n finding(s)"
 		failed+=("$name")
 	else
@@ -51,7 +57,7 @@ for cfg in m y; do
 	# Force our objects to be rebuilt so that their warnings show again.
 	find "$out/drivers/hv" -name 'mshv*.o' -o -name '*.ko' 2>/dev/null | xargs -r rm -f
 	rm -rf "$out/drivers/hv/tests"
-	if ! kmake O="$out" W=1 C=2 drivers/hv/ >"$log/w1-$cfg" 2>&1; then
+	if ! kmake -s O="$out" W=1 C=2 drivers/hv/ >"$log/w1-$cfg" 2>&1; then
 		cat "$log/w1-$cfg" >&2
 		failed+=("W=1-$cfg")
 		continue

@@ -195,9 +195,9 @@ static void create_fails_at_every_allocation(struct kunit *test)
 		fake->need_memory_calls = 1;
 		fake->need_memory_status = HV_STATUS_INSUFFICIENT_MEMORY;
 		fake->need_memory_code = HVCALL_CREATE_PARTITION;
-		current->fail_nth = n;
+		mshv_test_fail_nth(test, n);
 		fd = mshv_dev_ioctl(NULL, MSHV_CREATE_PARTITION, (unsigned long)uarg);
-		current->fail_nth = 0;
+		mshv_test_fail_nth(test, 0);
 		if (fd >= 0)
 			break;
 		KUNIT_EXPECT_EQ_MSG(test, fd, -ENOMEM, "allocation %u", n);
@@ -242,9 +242,9 @@ static void initialize_failures(struct kunit *test)
 
 	for (n = 1; n < 100; n++) {
 		fake->need_memory_calls = 1;
-		current->fail_nth = n;
+		mshv_test_fail_nth(test, n);
 		ret = mshv_test_ioctl(fd, MSHV_INITIALIZE_PARTITION, NULL);
-		current->fail_nth = 0;
+		mshv_test_fail_nth(test, 0);
 		if (!ret)
 			break;
 		KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM, "allocation %u", n);
@@ -275,15 +275,21 @@ static void release_survives_failures(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test, mshv_fake_hv_nr_partitions(fake), 0,
 				    "failing teardown call %u", n);
 	}
+}
 
-	/* The teardown's one allocation failing is retried too. */
+/* The teardown's one allocation failing is retried too. */
+static void release_survives_allocation_failure(struct kunit *test)
+{
+	struct mshv_fake_hv *fake = mshv_test_fake(test);
+	unsigned int n;
+
 	for (n = 1; n <= 2; n++) {
 		int fd = mshv_test_create_partition(test, 0);
 
 		KUNIT_ASSERT_GE(test, fd, 0);
-		current->fail_nth = n;
+		mshv_test_fail_nth(test, n);
 		mshv_test_close(fd);
-		current->fail_nth = 0;
+		mshv_test_fail_nth(test, 0);
 		KUNIT_EXPECT_EQ(test, mshv_fake_hv_nr_partitions(fake), 0);
 	}
 }
@@ -464,6 +470,7 @@ static struct kunit_case mshv_partition_cases[] = {
 	KUNIT_CASE(create_fails_at_every_allocation),
 	KUNIT_CASE(initialize_failures),
 	KUNIT_CASE(release_survives_failures),
+	KUNIT_CASE(release_survives_allocation_failure),
 	KUNIT_CASE_PARAM(hvcall_rejects_bad_input, bad_hvcall_gen_params),
 	KUNIT_CASE(hvcall_on_partition),
 	KUNIT_CASE(hvcall_on_self),

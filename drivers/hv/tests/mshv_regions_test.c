@@ -311,10 +311,10 @@ static void map_fails_at_every_allocation(struct kunit *test)
 		fake->need_memory_calls = 1;
 		fake->need_memory_status = HV_STATUS_INSUFFICIENT_MEMORY;
 		fake->need_memory_code = HVCALL_MAP_GPA_PAGES;
-		current->fail_nth = n;
+		mshv_test_fail_nth(test, n);
 		ret = mshv_test_ioctl(env->fd, MSHV_SET_GUEST_MEMORY, uarg);
-		left = current->fail_nth;
-		current->fail_nth = 0;
+		left = mshv_test_fail_nth_left();
+		mshv_test_fail_nth(test, 0);
 		if (!ret)
 			break;
 		KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM, "allocation %u", n);

@@ -11,6 +11,30 @@
 
 #include "../mshv_fake_hv.h"
 
+/*
+ * Fail this task's @n-th fault-injected allocation (0: none), as writing
+ * /proc/self/fail-nth does; the driver's allocations are such points.
+ * Without CONFIG_FAULT_INJECTION the test is skipped.
+ */
+static inline void mshv_test_fail_nth(struct kunit *test, unsigned int n)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	current->fail_nth = n;
+#else
+	kunit_skip(test, "needs CONFIG_FAULT_INJECTION");
+#endif
+}
+
+/* How many fault-injected allocations are still to go before the failure. */
+static inline unsigned int mshv_test_fail_nth_left(void)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	return current->fail_nth;
+#else
+	return 0;
+#endif
+}
+
 static inline struct mshv_fake_hv *mshv_test_fake(struct kunit *test)
 {
 	return test->priv;

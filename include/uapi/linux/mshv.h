@@ -15,6 +15,7 @@
 #ifndef _UAPI_LINUX_MSHV_H
 #define _UAPI_LINUX_MSHV_H
 
+#include <linux/ioctl.h>
 #include <linux/types.h>
 
 #define MSHV_IOCTL	0xB8
