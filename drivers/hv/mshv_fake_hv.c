@@ -528,6 +528,9 @@ static u64 fake_dispatch(struct mshv_fake_hv *fake, u64 control,
 	unsigned int n = ++fake->nr_calls, i;
 	u64 status = HV_STATUS_INVALID_HYPERCALL_CODE;
 
+	if (req.code < MSHV_FAKE_MAX_CODE)
+		fake->calls_by_code[req.code]++;
+
 	for (i = 0; i < ARRAY_SIZE(mshv_fake_handlers); i++) {
 		enum mshv_fake_kind kind = mshv_fake_handlers[i].kind;
 
@@ -764,23 +767,12 @@ EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_uninstall);
  * @fake: the fake hypervisor
  * @code: hypercall code
  *
- * Counts the first %MSHV_FAKE_MAX_RECORDED calls only.
- *
  * Context: Any context.
- * Return: The number of recorded calls with @code.
+ * Return: The number of calls with @code since the fake was created.
  */
 unsigned int mshv_fake_hv_count_calls(struct mshv_fake_hv *fake, u16 code)
 {
-	unsigned int i, n = 0, nr;
-	unsigned long flags;
-
-	spin_lock_irqsave(&fake->lock, flags);
-	nr = min(fake->nr_calls, MSHV_FAKE_MAX_RECORDED);
-	for (i = 0; i < nr; i++)
-		if ((fake->calls[i].control & HV_HYPERCALL_RESULT_MASK) == code)
-			n++;
-	spin_unlock_irqrestore(&fake->lock, flags);
-	return n;
+	return code < MSHV_FAKE_MAX_CODE ? READ_ONCE(fake->calls_by_code[code]) : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_count_calls);
 

@@ -16,6 +16,7 @@
 #define MSHV_FAKE_MAX_PARTITIONS	8
 #define MSHV_FAKE_MAX_DEPOSIT		4096
 #define MSHV_FAKE_MAX_RECORDED		256
+#define MSHV_FAKE_MAX_CODE		0x200
 #define MSHV_FAKE_ROOT_ID		1
 #define MSHV_FAKE_MAX_PROPERTIES	4
 
@@ -98,6 +99,7 @@ struct mshv_fake_call {
  * @next_id: id of the next child partition
  * @nr_calls: hypercalls issued since creation or the last reset
  * @calls: the first %MSHV_FAKE_MAX_RECORDED of them
+ * @calls_by_code: hypercalls issued, by code, all of them
  * @violations: calls that broke the hypercall ABI (wrong page, interrupts
  *	enabled, bad control word); tests expect none
  * @violation: the last violation, for the test log
@@ -126,6 +128,7 @@ struct mshv_fake_hv {
 
 	unsigned int nr_calls;
 	struct mshv_fake_call calls[MSHV_FAKE_MAX_RECORDED];
+	unsigned int calls_by_code[MSHV_FAKE_MAX_CODE];
 	unsigned int violations;
 	const char *violation;
 
