@@ -373,8 +373,12 @@ static u64 fake_delete_partition(struct mshv_fake_hv *fake,
 	pt = fake_lookup_child(fake, *(const u64 *)req->input);
 	if (!pt)
 		return HV_STATUS_INVALID_PARTITION_ID;
-	/* Deleting a partition that still holds memory would leak it. */
-	if (pt->state != MSHV_FAKE_PT_FINALIZED || pt->nr_deposited)
+	/*
+	 * A partition that ran must be finalized first (one never
+	 * initialized need not be); deleting one that still holds deposited
+	 * memory would leak it.
+	 */
+	if (pt->state == MSHV_FAKE_PT_INITIALIZED || pt->nr_deposited)
 		return HV_STATUS_INVALID_PARTITION_STATE;
 	/* The hypervisor drops a deleted partition's mappings itself. */
 	xa_destroy(&pt->gpa);
@@ -501,7 +505,8 @@ static u64 fake_answer(struct mshv_fake_hv *fake, unsigned int n,
 				     const struct mshv_fake_req *req),
 		       const struct mshv_fake_req *req)
 {
-	if (fake->fail_at_call == n)
+	if (fake->fail_at_call && n >= fake->fail_at_call &&
+	    n - fake->fail_at_call <= fake->fail_repeat)
 		return fake_status(fake->fail_status, req->rep_start);
 	if (fake->need_memory_calls && fake_may_need_memory(fake, req->code)) {
 		fake->need_memory_calls--;

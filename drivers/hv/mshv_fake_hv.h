@@ -87,6 +87,7 @@ struct mshv_fake_call {
  * @integrated_scheduler_enabled: the root's INTEGRATED_SCHEDULER_ENABLED
  * @fail_at_call: fail the call with this 1-based number (0: never)
  * @fail_status: status returned by the failing call
+ * @fail_repeat: fail this many calls more right after it
  * @need_memory_calls: answer this many calls with @need_memory_status
  * @need_memory_status: the "insufficient memory" variant to answer with
  * @need_memory_code: hypercall that asks for memory (0: any but the
@@ -116,6 +117,7 @@ struct mshv_fake_hv {
 
 	unsigned int fail_at_call;
 	u16 fail_status;
+	unsigned int fail_repeat;
 	unsigned int need_memory_calls;
 	u16 need_memory_status;
 	u16 need_memory_code;

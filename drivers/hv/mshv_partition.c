@@ -82,9 +82,10 @@ EXPORT_SYMBOL_IF_KUNIT(mshv_partition_initialize);
  * mshv_partition_destroy() - tear a partition down and free it
  * @pt: the partition, with no other user left
  *
- * Finalize, take back every deposited page, delete, and only then release
- * the guest's memory: once the partition is deleted the hypervisor maps
- * none of it, so no unmap hypercalls are needed.  If the delete fails, the
+ * Finalize (an initialized partition), unmap its memory so that the
+ * hypervisor can free the page tables behind it, take back every deposited
+ * page, delete, and only then unpin the guest's memory: once the partition
+ * is deleted the hypervisor maps none of it.  If the delete fails, the
  * hypervisor may still map the pinned memory, which is then deliberately
  * leaked rather than handed back to the host.
  *
@@ -94,17 +95,21 @@ void mshv_partition_destroy(struct mshv_partition *pt)
 {
 	int ret;
 
-	ret = mshv_teardown_step(hv_call_finalize_partition(pt->id));
-	if (ret)
-		pr_err("partition %llu: finalize failed: %d\n", pt->id, ret);
+	if (pt->initialized) {
+		ret = mshv_teardown_step(hv_call_finalize_partition(pt->id));
+		if (ret)
+			pr_err_ratelimited("partition %llu: finalize failed: %d\n",
+					   pt->id, ret);
+	}
+	mshv_partition_unmap_all(pt);
 	ret = mshv_teardown_step(hv_call_withdraw_all(pt->id, NULL));
 	if (ret)
-		pr_err("partition %llu: withdrawing memory failed: %d\n",
-		       pt->id, ret);
+		pr_err_ratelimited("partition %llu: withdrawing memory failed: %d\n",
+				   pt->id, ret);
 	ret = mshv_teardown_step(hv_call_delete_partition(pt->id));
 	if (ret)
-		pr_err("partition %llu: delete failed (%d): leaking its %u memory regions\n",
-		       pt->id, ret, pt->nr_regions);
+		pr_err_ratelimited("partition %llu: delete failed (%d): leaking its %u memory regions\n",
+				   pt->id, ret, pt->nr_regions);
 	mshv_partition_free_regions(pt, !ret);
 	mutex_destroy(&pt->mutex);
 	kfree(pt);

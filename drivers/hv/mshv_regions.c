@@ -16,9 +16,11 @@
 
 #include <linux/bitfield.h>
 #include <linux/bitmap.h>
+#include <linux/printk.h>
 #include <linux/interval_tree.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <kunit/visibility.h>
@@ -191,7 +193,7 @@ static int mshv_pin_ram(struct mshv_extents *x, u64 gfn, u64 uaddr,
  * never here, or the guest would reach host memory nobody pinned.
  */
 static int mshv_collect_mmio(struct mshv_extents *x, struct vm_area_struct *vma,
-			     u64 uaddr, u64 nr_frames)
+			     u64 uaddr, u64 nr_frames, bool writable)
 {
 	u64 i;
 	int ret;
@@ -209,10 +211,17 @@ static int mshv_collect_mmio(struct mshv_extents *x, struct vm_area_struct *vma,
 		if (follow_pfnmap_start(&args))
 			return -EFAULT;
 		pfn = args.pfn;
+		/* The guest may write only where the VMM may. */
+		if (writable && !args.writable) {
+			follow_pfnmap_end(&args);
+			return -EPERM;
+		}
 		follow_pfnmap_end(&args);
 		if (page_is_ram(pfn))
 			return -EINVAL;
 		ext_append(x, pfn, 1, false);
+		if (fatal_signal_pending(current))
+			return -EINTR;
 	}
 	return 0;
 }
@@ -311,7 +320,12 @@ static int mshv_region_unmap_frames(struct mshv_partition *pt,
 	return ret;
 }
 
-static int mshv_region_map(struct mshv_partition *pt, struct mshv_region *region)
+/*
+ * Map @region.  On failure, unmap what was mapped; *@undone tells whether
+ * that worked, for frames the hypervisor still maps must stay pinned.
+ */
+static int mshv_region_map(struct mshv_partition *pt, struct mshv_region *region,
+			   bool *undone)
 {
 	struct mshv_mapper m = {
 		.partition_id = pt->id,
@@ -321,6 +335,7 @@ static int mshv_region_map(struct mshv_partition *pt, struct mshv_region *region
 	u32 i;
 	int ret = 0;
 
+	*undone = true;
 	m.buf = mshv_alloc((u64 *)__get_free_page(GFP_KERNEL));
 	if (!m.buf)
 		return -ENOMEM;
@@ -337,8 +352,8 @@ static int mshv_region_map(struct mshv_partition *pt, struct mshv_region *region
 		ret = mshv_mapper_flush(&m);
 	free_page((unsigned long)m.buf);
 
-	if (ret && m.frames_done)
-		mshv_region_unmap_frames(pt, region, m.frames_done);
+	*undone = !ret || !m.frames_done ||
+		  !mshv_region_unmap_frames(pt, region, m.frames_done);
 	return ret;
 }
 
@@ -405,7 +420,7 @@ static u32 mshv_map_flags(u8 user_flags, bool mmio)
  * the MMIO frames of a VM_PFNMAP mapping.
  */
 static int mshv_collect_backing(struct mshv_extents *x, u64 gfn, u64 uaddr,
-				u64 nr_frames, bool writable, bool *mmio)
+				u64 nr_frames, bool *writable, bool *mmio)
 {
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
@@ -423,18 +438,18 @@ static int mshv_collect_backing(struct mshv_extents *x, u64 gfn, u64 uaddr,
 	 * guest mapping: a read pin of untouched memory would pin the shared
 	 * zero page, and the VMM's later writes would not reach the guest.
 	 */
-	writable |= vma->vm_flags & VM_WRITE;
 	if (*mmio) {
 		if (uaddr + nr_frames * PAGE_SIZE > vma->vm_end)
 			ret = -EINVAL;
 		else
-			ret = mshv_collect_mmio(x, vma, uaddr, nr_frames);
+			ret = mshv_collect_mmio(x, vma, uaddr, nr_frames, *writable);
 		mmap_read_unlock(mm);
 		return ret;
 	}
+	*writable |= vma->vm_flags & VM_WRITE;
 	mmap_read_unlock(mm);
 
-	return mshv_pin_ram(x, gfn, uaddr, nr_frames, writable);
+	return mshv_pin_ram(x, gfn, uaddr, nr_frames, *writable);
 }
 
 /**
@@ -447,35 +462,41 @@ static int mshv_collect_backing(struct mshv_extents *x, u64 gfn, u64 uaddr,
  *
  * Pins the memory (or, for a VM_PFNMAP mapping, records its MMIO frames,
  * mapped uncached), maps it with large pages where possible, and records
- * the region.  On any failure nothing stays mapped, pinned or allocated.
+ * the region.  On failure nothing stays mapped, pinned or allocated, with
+ * one exception: if the hypervisor refuses to unmap what it already
+ * mapped, the region is kept, pinned, until an unmap or the release.
  *
  * Context: Process context of the VMM; takes @pt->mutex.
  * Return: 0; -EEXIST if the frames overlap a region; -EFAULT for memory
- * that is not mapped or cannot be pinned; -EINVAL for RAM behind an MMIO
- * mapping; -ENOMEM; or the errno of a failed hypercall.
+ * that is not mapped or cannot be pinned; -EPERM for a writable region on
+ * read-only MMIO; -EINVAL for RAM behind an MMIO mapping; -EINTR; -ENOMEM;
+ * or the errno of a failed hypercall.
  */
 int mshv_partition_map_region(struct mshv_partition *pt, u64 gfn,
 			      u64 nr_frames, u64 uaddr, u8 user_flags)
 {
 	bool writable = user_flags & BIT(MSHV_SET_MEM_BIT_WRITABLE);
 	u64 last = gfn + nr_frames - 1;
+	bool pin_writable = writable;
 	struct mshv_extents x = {};
 	struct mshv_region *region;
-	bool mmio = false;
+	bool mmio = false, undone;
 	int ret;
 
-	mutex_lock(&pt->mutex);
+	ret = mutex_lock_killable(&pt->mutex);
+	if (ret)
+		return ret;
 	if (mshv_region_first(pt, gfn, last)) {
 		ret = -EEXIST;
 		goto unlock;
 	}
 
-	ret = mshv_collect_backing(&x, gfn, uaddr, nr_frames, writable, &mmio);
+	ret = mshv_collect_backing(&x, gfn, uaddr, nr_frames, &pin_writable, &mmio);
 	if (ret)
 		goto free_extents;
 
 	region = mshv_alloc(kvmalloc(struct_size(region, extents, x.nr),
-				     GFP_KERNEL_ACCOUNT));
+				     GFP_KERNEL_ACCOUNT | __GFP_NOWARN));
 	if (!region) {
 		ret = -ENOMEM;
 		goto unpin;
@@ -488,8 +509,16 @@ int mshv_partition_map_region(struct mshv_partition *pt, u64 gfn,
 	region->nr_extents = x.nr;
 	memcpy(region->extents, x.ext, x.nr * sizeof(u64));
 
-	ret = mshv_region_map(pt, region);
-	if (ret) {
+	ret = mshv_region_map(pt, region, &undone);
+	if (ret && !undone) {
+		/*
+		 * Part of it stays mapped: keep the region, pinned, as a
+		 * failed unmap does.  An unmap or the partition's release
+		 * removes it later.
+		 */
+		pr_err_ratelimited("mshv: partition %llu: undoing a failed map failed\n",
+				   pt->id);
+	} else if (ret) {
 		kvfree(region);
 		goto unpin;
 	}
@@ -497,7 +526,7 @@ int mshv_partition_map_region(struct mshv_partition *pt, u64 gfn,
 	pt->nr_regions++;
 	kvfree(x.ext);
 	mutex_unlock(&pt->mutex);
-	return 0;
+	return ret;
 
 unpin:
 	if (!mmio)
@@ -522,7 +551,8 @@ EXPORT_SYMBOL_IF_KUNIT(mshv_partition_map_region);
  * frame the guest can still reach is ever released.
  *
  * Context: Process context; takes @pt->mutex.
- * Return: 0, -ENOENT if no region matches, or the errno of the hypercall.
+ * Return: 0, -ENOENT if no region matches, -EINTR, or the errno of the
+ * hypercall.
  */
 int mshv_partition_unmap_region(struct mshv_partition *pt, u64 gfn,
 				u64 nr_frames, u64 uaddr)
@@ -530,7 +560,9 @@ int mshv_partition_unmap_region(struct mshv_partition *pt, u64 gfn,
 	struct mshv_region *region;
 	int ret;
 
-	mutex_lock(&pt->mutex);
+	ret = mutex_lock_killable(&pt->mutex);
+	if (ret)
+		return ret;
 	region = mshv_region_first(pt, gfn, gfn);
 	if (!region || region->node.start != gfn ||
 	    region->node.last - region->node.start + 1 != nr_frames ||
@@ -549,6 +581,30 @@ unlock:
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(mshv_partition_unmap_region);
+
+/**
+ * mshv_partition_unmap_all() - unmap every region, keeping them pinned
+ * @pt: the partition, finalized, with no other user left
+ *
+ * Lets the hypervisor free the page tables behind the mappings, so that
+ * withdrawing the partition's memory gets all of it back.  Failures are
+ * ignored: the delete drops what is left, and the memory stays pinned
+ * until then.
+ *
+ * Context: Process context.
+ */
+void mshv_partition_unmap_all(struct mshv_partition *pt)
+{
+	struct interval_tree_node *node;
+
+	for (node = interval_tree_iter_first(&pt->regions, 0, ULONG_MAX); node;
+	     node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
+		struct mshv_region *region = container_of(node, struct mshv_region,
+							  node);
+
+		mshv_region_unmap_frames(pt, region, node->last - node->start + 1);
+	}
+}
 
 /**
  * mshv_partition_free_regions() - forget every region of a dead partition
@@ -609,6 +665,10 @@ int mshv_partition_access_bitmap(struct mshv_partition *pt, u64 gfn, u64 count,
 						    hv_flags, states);
 		if (ret)
 			break;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
 		bitmap_zero(bitmap, MSHV_ACCESS_CHUNK_FRAMES);
 		for (i = 0; i < n; i++)
 			if (states[i] & state_bit)

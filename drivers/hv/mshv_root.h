@@ -125,6 +125,7 @@ int mshv_partition_map_region(struct mshv_partition *pt, u64 gfn,
 			      u64 nr_frames, u64 uaddr, u8 user_flags);
 int mshv_partition_unmap_region(struct mshv_partition *pt, u64 gfn,
 				u64 nr_frames, u64 uaddr);
+void mshv_partition_unmap_all(struct mshv_partition *pt);
 void mshv_partition_free_regions(struct mshv_partition *pt, bool unpin);
 struct mshv_region *mshv_partition_region_at(struct mshv_partition *pt,
 					     u64 gfn);

@@ -343,8 +343,8 @@ int hv_call_deposit_pages_to(u64 partition_id, unsigned int nr_pages,
 	if (!pages)
 		return -ENOMEM;
 	for (i = 0; i < nr_pages; i += chunk) {
-		struct page *page = mshv_alloc(alloc_pages(GFP_KERNEL | __GFP_NOWARN,
-							   order));
+		struct page *page = mshv_alloc(alloc_pages(GFP_KERNEL_ACCOUNT |
+							   __GFP_NOWARN, order));
 
 		if (!page) {
 			mshv_free_page_list(pages, i);
@@ -854,6 +854,15 @@ int hv_call_passthrough(u64 partition_id, u16 code, u16 rep_count,
 		memset(input, 0, HV_HYP_PAGE_SIZE);
 		memcpy(input, in, in_sz);
 		*(u64 *)input = partition_id;
+		/*
+		 * Never hand back what an earlier hypercall left in the page;
+		 * and a rep call resumed after a deposit (maybe on another
+		 * CPU) keeps the results of the reps already done.
+		 */
+		if (out) {
+			memset(output, 0, HV_HYP_PAGE_SIZE);
+			memcpy(output, out, out_sz);
+		}
 		if (rep_count) {
 			ret = mshv_hv_rep_hypercall(hv_rep_control(code, 0, done),
 						    rep_count, input, output,

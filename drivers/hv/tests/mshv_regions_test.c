@@ -210,6 +210,7 @@ static void overlaps_and_exact_unmap(struct kunit *test)
 	unsigned long uaddr = mshv_test_memory(test, 16 * PAGE_SIZE, false);
 	u64 unmap = BIT(MSHV_SET_MEM_BIT_UNMAP);
 	int pins = mshv_test_page_pins(test, uaddr + 8 * PAGE_SIZE);
+	unsigned int unmaps;
 
 	KUNIT_ASSERT_EQ(test, mshv_test_set_memory(test, env->fd, 0x20, 4 * PAGE_SIZE,
 						   uaddr, RW), 0);
@@ -239,8 +240,11 @@ static void overlaps_and_exact_unmap(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mshv_test_set_memory(test, env->fd, 0x20, 4 * PAGE_SIZE,
 						   uaddr, unmap), 0);
 	KUNIT_EXPECT_EQ(test, mshv_fake_hv_partition(fake, env->id)->nr_mapped, 1);
-	/* Release unpins what is still mapped. */
+	/* Release unmaps (so the hypervisor can free its page tables) and unpins. */
+	unmaps = mshv_fake_hv_count_calls(fake, HVCALL_UNMAP_GPA_PAGES);
 	mshv_test_close(env->fd);
+	KUNIT_EXPECT_EQ(test, mshv_fake_hv_count_calls(fake, HVCALL_UNMAP_GPA_PAGES),
+			unmaps + 1);
 	KUNIT_EXPECT_EQ(test, mshv_test_page_pins(test, uaddr + 8 * PAGE_SIZE), pins);
 }
 
@@ -282,6 +286,39 @@ static void map_fails_at_every_call(struct kunit *test)
 	mshv_test_close(env->fd);
 	KUNIT_EXPECT_EQ(test, mshv_test_page_pins(test, uaddr + (frames - 1) * PAGE_SIZE),
 			pins);
+}
+
+/*
+ * A map fails, and so does the unmap that undoes it: what the hypervisor
+ * still maps stays pinned, as a region the VMM can unmap later.
+ */
+static void map_rollback_failure_keeps_pins(struct kunit *test)
+{
+	struct mshv_fake_hv *fake = mshv_test_fake(test);
+	struct region_env *env = env_create(test);
+	u64 frames = 1100;
+	unsigned long uaddr = mshv_test_memory(test, frames * PAGE_SIZE, false);
+
+	/* MAP #1 succeeds, MAP #2 and the undoing UNMAP fail. */
+	fake->fail_at_call = fake->nr_calls + 2;
+	fake->fail_repeat = 1;
+	fake->fail_status = HV_STATUS_INVALID_PARAMETER;
+	KUNIT_EXPECT_EQ(test, mshv_test_set_memory(test, env->fd, 0x1000,
+						   frames * PAGE_SIZE, uaddr, RW), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mshv_fake_hv_partition(fake, env->id)->nr_mapped,
+			HV_MAP_GPA_BATCH_SIZE);
+	KUNIT_EXPECT_EQ(test, mshv_test_page_pins(test, uaddr), 1);
+	/* The frames are still taken. */
+	KUNIT_EXPECT_EQ(test, mshv_test_set_memory(test, env->fd, 0x1000, PAGE_SIZE,
+						   uaddr, RW), -EEXIST);
+
+	fake->fail_at_call = 0;
+	KUNIT_EXPECT_EQ(test, mshv_test_set_memory(test, env->fd, 0x1000,
+						   frames * PAGE_SIZE, uaddr,
+						   BIT(MSHV_SET_MEM_BIT_UNMAP)), 0);
+	KUNIT_EXPECT_EQ(test, mshv_fake_hv_partition(fake, env->id)->nr_mapped, 0);
+	KUNIT_EXPECT_EQ(test, mshv_test_page_pins(test, uaddr), 0);
+	mshv_test_close(env->fd);
 }
 
 /*
@@ -471,8 +508,8 @@ static const struct file_operations mmio_fops = {
 	.mmap = mmio_mmap,
 };
 
-static unsigned long mmio_memory(struct kunit *test, unsigned long pfn,
-				 size_t len)
+static unsigned long mmio_memory_prot(struct kunit *test, unsigned long pfn,
+				      size_t len, unsigned long prot)
 {
 	struct file *file;
 	unsigned long addr;
@@ -480,11 +517,16 @@ static unsigned long mmio_memory(struct kunit *test, unsigned long pfn,
 	file = anon_inode_getfile("mshv_test_mmio", &mmio_fops, (void *)pfn,
 				  O_RDWR);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
-	addr = kunit_vm_mmap(test, file, 0, len, PROT_READ | PROT_WRITE,
-			     MAP_SHARED, 0);
+	addr = kunit_vm_mmap(test, file, 0, len, prot, MAP_SHARED, 0);
 	fput(file);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
 	return addr;
+}
+
+static unsigned long mmio_memory(struct kunit *test, unsigned long pfn,
+				 size_t len)
+{
+	return mmio_memory_prot(test, pfn, len, PROT_READ | PROT_WRITE);
 }
 
 /* MMIO (a VM_PFNMAP mapping) is mapped uncached, frame for frame. */
@@ -512,6 +554,25 @@ static void mmio_maps_uncached(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mshv_test_set_memory(test, env->fd, 0x50, 4 * PAGE_SIZE,
 						   uaddr, BIT(MSHV_SET_MEM_BIT_UNMAP)), 0);
 	KUNIT_EXPECT_EQ(test, mshv_fake_hv_partition(fake, env->id)->nr_mapped, 0);
+	mshv_test_close(env->fd);
+}
+
+/* The guest may write MMIO only where the VMM may. */
+static void mmio_read_only(struct kunit *test)
+{
+	struct mshv_fake_hv *fake = mshv_test_fake(test);
+	struct region_env *env = env_create(test);
+	unsigned long pfn = 1UL << (36 - PAGE_SHIFT);
+	unsigned long uaddr = mmio_memory_prot(test, pfn, 2 * PAGE_SIZE, PROT_READ);
+	unsigned int bits;
+
+	KUNIT_EXPECT_EQ(test, mshv_test_set_memory(test, env->fd, 0x50, 2 * PAGE_SIZE,
+						   uaddr, RW), -EPERM);
+	KUNIT_EXPECT_EQ(test, mshv_fake_hv_partition(fake, env->id)->nr_mapped, 0);
+	KUNIT_EXPECT_EQ(test, mshv_test_set_memory(test, env->fd, 0x50, 2 * PAGE_SIZE,
+						   uaddr, 0), 0);
+	KUNIT_ASSERT_TRUE(test, mshv_fake_hv_gpa(fake, env->id, 0x51, NULL, &bits));
+	KUNIT_EXPECT_EQ(test, bits, MSHV_FAKE_GPA_NOT_CACHED);
 	mshv_test_close(env->fd);
 }
 
@@ -599,11 +660,13 @@ static struct kunit_case mshv_regions_cases[] = {
 	KUNIT_CASE(overlaps_and_exact_unmap),
 	KUNIT_CASE(map_fails_at_every_call),
 	KUNIT_CASE(map_fails_at_every_allocation),
+	KUNIT_CASE(map_rollback_failure_keeps_pins),
 	KUNIT_CASE(map_deposits_on_demand),
 	KUNIT_CASE(unmap_failure_keeps_region),
 	KUNIT_CASE(access_bitmap),
 	KUNIT_CASE(access_bitmap_rejects_bad_input),
 	KUNIT_CASE(mmio_maps_uncached),
+	KUNIT_CASE(mmio_read_only),
 	KUNIT_CASE(mmio_refuses_ram),
 	KUNIT_CASE(region_lookup),
 	KUNIT_CASE(region_metadata_is_compact),
