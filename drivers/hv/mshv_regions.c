@@ -189,8 +189,9 @@ static int mshv_pin_ram(struct mshv_extents *x, u64 gfn, u64 uaddr,
 
 /*
  * MMIO behind a VM_PFNMAP mapping has no struct page to pin: record the
- * frames as they are mapped now.  RAM must come in through mshv_pin_ram(),
- * never here, or the guest would reach host memory nobody pinned.
+ * frames as they are mapped now, faulting in what is not mapped yet.  RAM
+ * must come in through mshv_pin_ram(), never here, or the guest would
+ * reach host memory nobody pinned.
  */
 static int mshv_collect_mmio(struct mshv_extents *x, struct vm_area_struct *vma,
 			     u64 uaddr, u64 nr_frames, bool writable)
@@ -208,7 +209,15 @@ static int mshv_collect_mmio(struct mshv_extents *x, struct vm_area_struct *vma,
 		ret = ext_reserve(x, 1);
 		if (ret)
 			return ret;
-		if (follow_pfnmap_start(&args))
+		/*
+		 * Device mappings (VFIO BARs among them) are often filled on
+		 * first touch: fault the frame in, without letting the fault
+		 * drop mmap_lock, so that @vma stays valid.
+		 */
+		if (follow_pfnmap_start(&args) &&
+		    (fixup_user_fault(vma->vm_mm, args.address,
+				      writable ? FAULT_FLAG_WRITE : 0, NULL) ||
+		     follow_pfnmap_start(&args)))
 			return -EFAULT;
 		pfn = args.pfn;
 		/* The guest may write only where the VMM may. */

@@ -557,6 +557,56 @@ static void mmio_maps_uncached(struct kunit *test)
 	mshv_test_close(env->fd);
 }
 
+/* A device mapping filled on first touch, as vfio-pci maps its BARs. */
+static vm_fault_t lazy_mmio_fault(struct vm_fault *vmf)
+{
+	unsigned long pfn = (unsigned long)vmf->vma->vm_file->private_data;
+
+	return vmf_insert_pfn(vmf->vma, vmf->address,
+			      pfn + (vmf->address - vmf->vma->vm_start) / PAGE_SIZE);
+}
+
+static const struct vm_operations_struct lazy_mmio_vm_ops = {
+	.fault = lazy_mmio_fault,
+};
+
+static int lazy_mmio_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+	vma->vm_ops = &lazy_mmio_vm_ops;
+	return 0;
+}
+
+static const struct file_operations lazy_mmio_fops = {
+	.mmap = lazy_mmio_mmap,
+};
+
+/* MMIO nobody touched yet is faulted in, not refused. */
+static void mmio_faults_in_untouched_frames(struct kunit *test)
+{
+	struct mshv_fake_hv *fake = mshv_test_fake(test);
+	struct region_env *env = env_create(test);
+	unsigned long pfn = 1UL << (36 - PAGE_SHIFT);
+	unsigned long uaddr;
+	struct file *file;
+	u64 got;
+
+	file = anon_inode_getfile("mshv_test_lazy_mmio", &lazy_mmio_fops,
+				  (void *)pfn, O_RDWR);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
+	uaddr = kunit_vm_mmap(test, file, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			      MAP_SHARED, 0);
+	fput(file);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(uaddr));
+
+	KUNIT_ASSERT_EQ(test, mshv_test_set_memory(test, env->fd, 0x70, 4 * PAGE_SIZE,
+						   uaddr, RW), 0);
+	KUNIT_ASSERT_TRUE(test, mshv_fake_hv_gpa(fake, env->id, 0x73, &got, NULL));
+	KUNIT_EXPECT_EQ(test, got, pfn + 3);
+	mshv_test_close(env->fd);
+}
+
 /* The guest may write MMIO only where the VMM may. */
 static void mmio_read_only(struct kunit *test)
 {
@@ -667,6 +717,7 @@ static struct kunit_case mshv_regions_cases[] = {
 	KUNIT_CASE(access_bitmap_rejects_bad_input),
 	KUNIT_CASE(mmio_maps_uncached),
 	KUNIT_CASE(mmio_read_only),
+	KUNIT_CASE(mmio_faults_in_untouched_frames),
 	KUNIT_CASE(mmio_refuses_ram),
 	KUNIT_CASE(region_lookup),
 	KUNIT_CASE(region_metadata_is_compact),
