@@ -442,11 +442,6 @@ static int mshv_collect_backing(struct mshv_extents *x, u64 gfn, u64 uaddr,
 		return -EFAULT;
 	}
 	*mmio = vma->vm_flags & VM_PFNMAP;
-	/*
-	 * Pin for writing wherever the VMM can write, even for a read-only
-	 * guest mapping: a read pin of untouched memory would pin the shared
-	 * zero page, and the VMM's later writes would not reach the guest.
-	 */
 	if (*mmio) {
 		if (uaddr + nr_frames * PAGE_SIZE > vma->vm_end)
 			ret = -EINVAL;
@@ -455,6 +450,11 @@ static int mshv_collect_backing(struct mshv_extents *x, u64 gfn, u64 uaddr,
 		mmap_read_unlock(mm);
 		return ret;
 	}
+	/*
+	 * Pin for writing wherever the VMM can write, even for a read-only
+	 * guest mapping: a read pin of untouched memory would pin the shared
+	 * zero page, and the VMM's later writes would not reach the guest.
+	 */
 	*writable |= vma->vm_flags & VM_WRITE;
 	mmap_read_unlock(mm);
 
