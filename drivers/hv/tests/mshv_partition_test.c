@@ -39,12 +39,7 @@ static const struct flag_case flag_cases[] = {
 	  HV_PARTITION_CREATION_FLAG_SMT_ENABLED_GUEST },
 };
 
-static void flag_desc(const struct flag_case *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(flag, flag_cases, flag_desc);
+KUNIT_ARRAY_PARAM_DESC(flag, flag_cases, name);
 
 /* Each user flag becomes its creation flag; release leaves nothing. */
 static void create_and_release(struct kunit *test)
@@ -89,12 +84,7 @@ static const struct bad_create_case bad_create_cases[] = {
 	{ "v2 rsvd1", { .pt_flags = V2, .pt_num_cpu_fbanks = 2, .pt_rsvd1[1] = 1 } },
 };
 
-static void bad_create_desc(const struct bad_create_case *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(bad_create, bad_create_cases, bad_create_desc);
+KUNIT_ARRAY_PARAM_DESC(bad_create, bad_create_cases, name);
 
 static void create_rejects_bad_input(struct kunit *test)
 {
@@ -328,12 +318,7 @@ static const struct hvcall_case bad_hvcall_cases[] = {
 	  { .code = HVCALL_DELETE_PARTITION, .in_sz = 8 }, -EINVAL },
 };
 
-static void hvcall_desc(const struct hvcall_case *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(bad_hvcall, bad_hvcall_cases, hvcall_desc);
+KUNIT_ARRAY_PARAM_DESC(bad_hvcall, bad_hvcall_cases, name);
 
 static void hvcall_rejects_bad_input(struct kunit *test)
 {

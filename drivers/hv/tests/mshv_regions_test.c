@@ -94,12 +94,7 @@ static const struct count_case count_cases[] = {
 	{ "2m memory, unaligned guest", true, 0x201, 512, 2, 0 },
 };
 
-static void count_desc(const struct count_case *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(count, count_cases, count_desc);
+KUNIT_ARRAY_PARAM_DESC(count, count_cases, name);
 
 static void map_uses_fewest_hypercalls(struct kunit *test)
 {
@@ -165,12 +160,7 @@ static const struct bad_mem_case bad_mem_cases[] = {
 	  -ENOENT },
 };
 
-static void bad_mem_desc(const struct bad_mem_case *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(bad_mem, bad_mem_cases, bad_mem_desc);
+KUNIT_ARRAY_PARAM_DESC(bad_mem, bad_mem_cases, name);
 
 static void set_memory_rejects_bad_input(struct kunit *test)
 {

@@ -27,12 +27,7 @@ static const struct role_case role_cases[] = {
 	  HV_ACCESS_PARTITION_ID | HV_ISOLATION, MSHV_ROLE_NONE },
 };
 
-static void role_desc(const struct role_case *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(role, role_cases, role_desc);
+KUNIT_ARRAY_PARAM_DESC(role, role_cases, name);
 
 static void role_from_features(struct kunit *test)
 {
@@ -91,12 +86,7 @@ static const struct sched_case sched_cases[] = {
 	  -ENODEV, 0, 0, 0, 0 },
 };
 
-static void sched_desc(const struct sched_case *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(sched, sched_cases, sched_desc);
+KUNIT_ARRAY_PARAM_DESC(sched, sched_cases, name);
 
 static void scheduler_detection(struct kunit *test)
 {
