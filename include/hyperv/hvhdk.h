@@ -245,6 +245,277 @@ struct hv_input_get_gpa_pages_access_state {
 /* One byte of state per page; the output page bounds a call. */
 #define HV_GPA_ACCESS_STATES_BATCH_SIZE	(HV_HYP_PAGE_SIZE - 1)
 
+/* VPs: CREATE_VP, DELETE_VP (fast) */
+struct hv_input_create_vp {
+	u64 partition_id;
+	u32 vp_index;
+	u8 padding[3];
+	u8 subnode_type;
+	u64 subnode_id;
+	u64 proximity_domain_info;
+	u64 flags;
+} __packed;
+
+struct hv_input_delete_vp {
+	u64 partition_id;
+	u32 vp_index;
+	u32 reserved;
+} __packed;
+
+/* GET_VP_REGISTERS and SET_VP_REGISTERS (rep) */
+#define HV_REGISTER_EXPLICIT_SUSPEND		0x00000000
+#define HV_REGISTER_INTERCEPT_SUSPEND		0x00000001
+#define HV_REGISTER_DISPATCH_SUSPEND		0x00000003
+
+/* The suspend registers' value: bit 0 says the VP is suspended. */
+#define HV_SUSPEND_REGISTER_SUSPENDED		BIT_ULL(0)
+
+struct hv_input_vp_registers_header {
+	u64 partition_id;
+	u32 vp_index;
+	u8 input_vtl;
+	u8 reserved[3];
+} __packed;
+
+/* One rep of GET_VP_REGISTERS: the register's name; its value comes back. */
+struct hv_input_get_vp_registers {
+	struct hv_input_vp_registers_header header;
+	u32 names[];
+} __packed;
+
+struct hv_register_value {
+	u64 low;
+	u64 high;
+} __packed;
+
+/* One rep of SET_VP_REGISTERS. */
+struct hv_register_assoc {
+	u32 name;
+	u32 reserved1;
+	u64 reserved2;
+	struct hv_register_value value;
+} __packed;
+
+struct hv_input_set_vp_registers {
+	struct hv_input_vp_registers_header header;
+	struct hv_register_assoc elements[];
+} __packed;
+
+/* The output page bounds a GET (16 bytes a value); the input page a SET. */
+#define HV_GET_VP_REGISTERS_BATCH_SIZE \
+	(HV_HYP_PAGE_SIZE / sizeof(struct hv_register_value))
+#define HV_SET_VP_REGISTERS_BATCH_SIZE \
+	((HV_HYP_PAGE_SIZE - sizeof(struct hv_input_set_vp_registers)) / \
+	 sizeof(struct hv_register_assoc))
+
+/* MAP_VP_STATE_PAGE and UNMAP_VP_STATE_PAGE */
+enum hv_vp_state_page_type {
+	HV_VP_STATE_PAGE_REGISTERS		= 0,
+	HV_VP_STATE_PAGE_INTERCEPT_MESSAGE	= 1,
+	HV_VP_STATE_PAGE_GHCB			= 2,
+	HV_VP_STATE_PAGE_COUNT
+};
+
+/* In hv_input_map_vp_state_page.flags: the caller supplies the page. */
+#define HV_MAP_VP_STATE_PAGE_LOCATION_PROVIDED	BIT(0)
+
+struct hv_input_map_vp_state_page {
+	u64 partition_id;
+	u32 vp_index;
+	u16 type;
+	u8 input_vtl;
+	u8 flags;
+	u64 requested_map_location;
+} __packed;
+
+struct hv_output_map_vp_state_page {
+	u64 map_location;		/* a page frame number */
+} __packed;
+
+struct hv_input_unmap_vp_state_page {
+	u64 partition_id;
+	u32 vp_index;
+	u16 type;
+	u8 input_vtl;
+	u8 reserved;
+} __packed;
+
+/* VMM capability: the host supplies the VP state pages (overlay frames). */
+#define HV_VMM_CAP_PROVIDE_OVERLAY_GPFN			BIT_ULL(1)
+
+/* GET_VP_STATE and SET_VP_STATE (variable header) */
+#define HV_PARTITION_PROPERTY_XSAVE_STATES		0x00060007
+#define HV_PARTITION_PROPERTY_MAX_XSAVE_DATA_SIZE	0x00060008
+
+/* The state travels in pages whose frame numbers follow the header. */
+#define HV_GET_SET_VP_STATE_TYPE_PFN		BIT(31)
+
+enum hv_get_set_vp_state_type {
+	HV_GET_SET_VP_STATE_LAPIC_STATE		= 0 | HV_GET_SET_VP_STATE_TYPE_PFN,
+	HV_GET_SET_VP_STATE_XSAVE		= 1 | HV_GET_SET_VP_STATE_TYPE_PFN,
+	HV_GET_SET_VP_STATE_SIM_PAGE		= 2 | HV_GET_SET_VP_STATE_TYPE_PFN,
+	HV_GET_SET_VP_STATE_SIEF_PAGE		= 3 | HV_GET_SET_VP_STATE_TYPE_PFN,
+	HV_GET_SET_VP_STATE_SYNTHETIC_TIMERS	= 4,
+};
+
+/* XSAVE components always transferred: x87 and SSE. */
+#define HV_XSAVE_STATES_LEGACY			(BIT_ULL(0) | BIT_ULL(1))
+
+struct hv_vp_state_data {
+	u32 type;			/* enum hv_get_set_vp_state_type */
+	u32 reserved;
+	u64 xsave_flags;
+	u64 xsave_states;
+} __packed;
+
+struct hv_input_get_vp_state {
+	u64 partition_id;
+	u32 vp_index;
+	u8 input_vtl;
+	u8 reserved0;
+	u16 reserved1;
+	struct hv_vp_state_data state_data;
+	u64 output_data_pfns[];
+} __packed;
+
+struct hv_input_set_vp_state {
+	u64 partition_id;
+	u32 vp_index;
+	u8 input_vtl;
+	u8 reserved0;
+	u16 reserved1;
+	struct hv_vp_state_data state_data;
+	u64 data[];			/* frame numbers, or the bytes */
+} __packed;
+
+struct hv_stimer_state {
+	u32 flags;
+	u32 reserved;
+	u64 config;
+	u64 count;
+	u64 adjustment;
+	u64 undelivered_exp_time;
+} __packed;
+
+struct hv_synthetic_timers_state {
+	struct hv_stimer_state timers[HV_SYNIC_STIMER_COUNT];
+	u64 reserved[5];
+} __packed;
+
+/*
+ * The fixed header runs through the state description; the variable
+ * header (its size counted in qwords in the control word) is the frame
+ * list, or for SET of a type that travels by value, the state bytes.
+ */
+#define HV_VP_STATE_MAX_PFNS \
+	((HV_HYP_PAGE_SIZE - sizeof(struct hv_input_get_vp_state)) / sizeof(u64))
+
+/* TRANSLATE_VIRTUAL_ADDRESS */
+#define HV_TRANSLATE_GVA_FLAGS_MASK		GENMASK_ULL(10, 0)
+
+struct hv_input_translate_virtual_address {
+	u64 partition_id;
+	u32 vp_index;
+	u32 padding;
+	u64 control_flags;
+	u64 gva_page;
+} __packed;
+
+struct hv_output_translate_virtual_address {
+	u64 translation_result;	/* result code in bits 31:0 */
+	u64 gpa_page;
+} __packed;
+
+/* DISPATCH_VP: the root scheduler runs a VP on the calling CPU */
+#define HV_DISPATCH_VP_FLAG_CLEAR_INTERCEPT_SUSPEND	0x1
+#define HV_DISPATCH_VP_FLAG_SCAN_INTERRUPT_INJECTION	0x40
+
+enum hv_vp_dispatch_state {
+	HV_VP_DISPATCH_STATE_INVALID	= 0,
+	HV_VP_DISPATCH_STATE_BLOCKED	= 1,
+	HV_VP_DISPATCH_STATE_READY	= 2,
+};
+
+enum hv_vp_dispatch_event {
+	HV_VP_DISPATCH_EVENT_INVALID	= 0,
+	HV_VP_DISPATCH_EVENT_SUSPEND	= 1,
+	HV_VP_DISPATCH_EVENT_INTERCEPT	= 2,
+};
+
+struct hv_input_dispatch_vp {
+	u64 partition_id;
+	u32 vp_index;
+	u32 flags;
+	u64 time_slice;			/* 100 ns units; 0: until an event */
+	u64 spec_ctrl;
+} __packed;
+
+struct hv_output_dispatch_vp {
+	u32 dispatch_state;		/* enum hv_vp_dispatch_state */
+	u32 dispatch_event;		/* enum hv_vp_dispatch_event */
+} __packed;
+
+/* SynIC messages the root receives about its guests' VPs */
+#define HVMSG_OPAQUE_INTERCEPT			0x8000003f
+#define HVMSG_SCHEDULER_VP_SIGNAL_BITSET	0x80000100
+#define HVMSG_SCHEDULER_VP_SIGNAL_PAIR		0x80000101
+
+/* SINT on which intercepts and scheduler messages arrive */
+#define HV_SYNIC_INTERCEPTION_SINT_INDEX	0
+
+/*
+ * With the intercept message page enabled, the SynIC only says which VP
+ * has a message; the message itself is in that VP's page.  The sender
+ * field of the header is the partition id.
+ */
+struct hv_opaque_intercept_message {
+	u32 vp_index;
+} __packed;
+
+/* VP index sets cover at most this many VPs of a child partition. */
+#define HV_ROOT_SCHEDULER_MAX_VPS		1024
+#define HV_VP_SET_BANK_COUNT			(HV_ROOT_SCHEDULER_MAX_VPS / 64)
+
+struct hv_vp_signal_bitset_scheduler_message {
+	u64 partition_id;
+	u32 overflow_count;
+	u16 vp_count;
+	u16 reserved;
+	u64 format;			/* HV_GENERIC_SET_SPARSE_4K */
+	u64 valid_bank_mask;
+	u64 bank_contents[HV_VP_SET_BANK_COUNT];
+} __packed;
+
+#define HV_SCHEDULER_MESSAGE_MAX_PAIRS \
+	((HV_MESSAGE_PAYLOAD_BYTE_COUNT / (sizeof(u64) + sizeof(u32))) - 1)
+
+struct hv_vp_signal_pair_scheduler_message {
+	u32 overflow_count;
+	u8 vp_count;
+	u8 reserved1[3];
+	u64 partition_ids[HV_SCHEDULER_MESSAGE_MAX_PAIRS];
+	u32 vp_indexes[HV_SCHEDULER_MESSAGE_MAX_PAIRS];
+	u8 reserved2[4];
+} __packed;
+
+static_assert(sizeof(struct hv_input_create_vp) == 40);
+static_assert(sizeof(struct hv_input_delete_vp) == 16);
+static_assert(sizeof(struct hv_register_assoc) == 32);
+static_assert(HV_GET_VP_REGISTERS_BATCH_SIZE == 256);
+static_assert(HV_SET_VP_REGISTERS_BATCH_SIZE == 127);
+static_assert(sizeof(struct hv_input_map_vp_state_page) == 24);
+static_assert(sizeof(struct hv_input_unmap_vp_state_page) == 16);
+static_assert(sizeof(struct hv_input_get_vp_state) == 40);
+static_assert(sizeof(struct hv_synthetic_timers_state) == 200);
+static_assert(HV_VP_STATE_MAX_PFNS == 507);
+static_assert(sizeof(struct hv_input_translate_virtual_address) == 32);
+static_assert(sizeof(struct hv_input_dispatch_vp) == 32);
+static_assert(sizeof(struct hv_vp_signal_bitset_scheduler_message) <=
+	      HV_MESSAGE_PAYLOAD_BYTE_COUNT);
+static_assert(sizeof(struct hv_vp_signal_pair_scheduler_message) ==
+	      HV_MESSAGE_PAYLOAD_BYTE_COUNT);
+static_assert(sizeof(struct hv_message) == 256);
+
 static_assert(sizeof(struct hv_input_get_system_property) == 16);
 static_assert(sizeof(struct hv_input_get_partition_property) == 16);
 static_assert(sizeof(struct hv_input_get_partition_property_ex) == 24);
