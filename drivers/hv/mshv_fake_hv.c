@@ -8,17 +8,27 @@
  * the real one enforces (rep counts, reserved bits, partition ids and
  * states), and records each call for the tests to assert on.  It checks
  * what the real one cannot report but would break on: a call issued with
- * interrupts enabled or from a page other than this CPU's hypercall page.
+ * interrupts enabled or from a page other than this CPU's hypercall page
+ * (or, for DISPATCH_VP, preemptible or from those pages).
+ *
+ * Guest VPs follow scripts the tests write: each step is an intercept or a
+ * halt.  The SynIC messages the hypervisor would send the root (opaque
+ * intercepts, scheduler signals) are delivered from an irq_work, in hard
+ * interrupt context, to the driver's message handler.
  *
  * Tests make it misbehave on purpose: fail call N, ask for memory a number
  * of times, complete only part of a rep list, or stall.
  */
 
 #include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/irq_work.h>
 #include <linux/irqflags.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/preempt.h>
 #include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <kunit/visibility.h>
@@ -36,6 +46,7 @@ struct mshv_fake_pages {
  * @code: hypercall code
  * @rep_count: reps asked for (0 for a simple call)
  * @rep_start: first rep to process
+ * @varhead: size of the variable header, in 8-byte units
  * @input: input page, or the fast call's registers
  * @output: output page
  */
@@ -43,6 +54,7 @@ struct mshv_fake_req {
 	u16 code;
 	u16 rep_count;
 	u16 rep_start;
+	u16 varhead;
 	const void *input;
 	void *output;
 };
@@ -51,7 +63,42 @@ enum mshv_fake_kind {
 	MSHV_FAKE_SIMPLE,
 	MSHV_FAKE_REP,
 	MSHV_FAKE_FAST,
+	MSHV_FAKE_VARHEAD,	/* simple, with a variable header */
 };
+
+/*
+ * GET/SET_VP_STATE: the fixed header runs through the state description;
+ * the variable header holds only the frame list, or SET's state bytes.
+ */
+#define MSHV_FAKE_VP_STATE_FIXED \
+	sizeof(struct hv_input_get_vp_state)
+#define MSHV_FAKE_TIMERS_SIZE	sizeof(struct hv_synthetic_timers_state)
+
+static_assert(MSHV_FAKE_TIMERS_SIZE <= MSHV_FAKE_VP_STATE_HEAD);
+
+/**
+ * struct mshv_fake_vp_data - a VP, with what its snapshot leaves out
+ * @vp: what mshv_fake_hv_vp_snapshot() copies
+ * @script_head: index in @script of the next step
+ * @script: the steps left, a ring of @vp.script_count
+ * @reg_names: registers set, other than the suspend registers
+ * @reg_values: their values
+ * @state: the first %MSHV_FAKE_VP_STATE_HEAD bytes of each GET/SET_VP_STATE
+ *	type, by the type without %HV_GET_SET_VP_STATE_TYPE_PFN
+ */
+struct mshv_fake_vp_data {
+	struct mshv_fake_vp vp;
+	unsigned int script_head;
+	struct mshv_fake_exit script[MSHV_FAKE_VP_SCRIPT_LEN];
+	u32 reg_names[MSHV_FAKE_VP_REGISTERS];
+	struct hv_register_value reg_values[MSHV_FAKE_VP_REGISTERS];
+	u8 state[MSHV_FAKE_VP_STATE_TYPES][MSHV_FAKE_VP_STATE_HEAD];
+};
+
+static struct mshv_fake_vp_data *fake_vp_data(struct mshv_fake_vp *vp)
+{
+	return container_of(vp, struct mshv_fake_vp_data, vp);
+}
 
 /* The fake that the fake transport ops act on; installs nest. */
 static struct mshv_fake_hv *mshv_fake_active;
@@ -59,6 +106,12 @@ static struct mshv_fake_hv *mshv_fake_active;
 static u64 fake_status(u16 result, u16 reps_done)
 {
 	return result | (u64)reps_done << HV_HYPERCALL_REP_COMP_OFFSET;
+}
+
+static void fake_violation(struct mshv_fake_hv *fake, const char *what)
+{
+	fake->violations++;
+	fake->violation = what;
 }
 
 static struct mshv_fake_partition *fake_lookup(struct mshv_fake_hv *fake,
@@ -108,31 +161,53 @@ static u64 fake_get_system_property(struct mshv_fake_hv *fake,
 	return HV_STATUS_SUCCESS;
 }
 
+/* A partition's property: as set, else the fake's default, if it has one. */
+static bool fake_property(struct mshv_fake_hv *fake,
+			  const struct mshv_fake_partition *pt, u32 code,
+			  u64 *value)
+{
+	unsigned int i;
+
+	if (pt == &fake->root &&
+	    code == HV_PARTITION_PROPERTY_INTEGRATED_SCHEDULER_ENABLED) {
+		*value = fake->integrated_scheduler_enabled;
+		return true;
+	}
+	for (i = 0; i < MSHV_FAKE_MAX_PROPERTIES; i++) {
+		if (pt->prop_codes[i] == code) {
+			*value = pt->prop_values[i];
+			return true;
+		}
+	}
+	if (pt == &fake->root)
+		return false;
+	switch (code) {
+	case HV_PARTITION_PROPERTY_XSAVE_STATES:
+		*value = fake->xsave_states;
+		return true;
+	case HV_PARTITION_PROPERTY_MAX_XSAVE_DATA_SIZE:
+		*value = fake->max_xsave_data_size;
+		return true;
+	}
+	return false;
+}
+
 static u64 fake_get_partition_property(struct mshv_fake_hv *fake,
 				       const struct mshv_fake_req *req)
 {
 	const struct hv_input_get_partition_property *in = req->input;
 	struct hv_output_get_partition_property *out = req->output;
 	struct mshv_fake_partition *pt = fake_lookup(fake, in->partition_id);
-
-	unsigned int i;
+	u64 value;
 
 	if (!pt)
 		return HV_STATUS_INVALID_PARTITION_ID;
 	if (in->padding)
 		return HV_STATUS_INVALID_PARAMETER;
-	if (pt == &fake->root &&
-	    in->property_code == HV_PARTITION_PROPERTY_INTEGRATED_SCHEDULER_ENABLED) {
-		out->property_value = fake->integrated_scheduler_enabled;
-		return HV_STATUS_SUCCESS;
-	}
-	for (i = 0; i < MSHV_FAKE_MAX_PROPERTIES; i++) {
-		if (pt->prop_codes[i] == in->property_code) {
-			out->property_value = pt->prop_values[i];
-			return HV_STATUS_SUCCESS;
-		}
-	}
-	return HV_STATUS_UNKNOWN_PROPERTY;
+	if (!fake_property(fake, pt, in->property_code, &value))
+		return HV_STATUS_UNKNOWN_PROPERTY;
+	out->property_value = value;
+	return HV_STATUS_SUCCESS;
 }
 
 static u64 fake_set_partition_property(struct mshv_fake_hv *fake,
@@ -313,6 +388,64 @@ static u64 fake_get_partition_property_ex(struct mshv_fake_hv *fake,
 	return HV_STATUS_SUCCESS;
 }
 
+static struct mshv_fake_vp *fake_lookup_vp(struct mshv_fake_partition *pt,
+					   u32 vp_index)
+{
+	return vp_index < MSHV_MAX_VPS ? pt->vps[vp_index] : NULL;
+}
+
+/* The VP a call names, or the status that says why there is none. */
+static u16 fake_find_vp(struct mshv_fake_hv *fake, u64 pt_id, u32 vp_index,
+			struct mshv_fake_partition **ptp,
+			struct mshv_fake_vp **vpp)
+{
+	struct mshv_fake_partition *pt = fake_lookup_child(fake, pt_id);
+
+	if (!pt)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	*vpp = fake_lookup_vp(pt, vp_index);
+	if (!*vpp)
+		return HV_STATUS_INVALID_VP_INDEX;
+	if (ptp)
+		*ptp = pt;
+	return HV_STATUS_SUCCESS;
+}
+
+static void fake_unmap_state_page(struct mshv_fake_hv *fake,
+				  struct mshv_fake_vp *vp, unsigned int type)
+{
+	if (vp->state_owned[type]) {
+		__free_page(pfn_to_page(vp->state_pfn[type]));
+		fake->nr_state_pages--;
+	}
+	vp->state_pfn[type] = 0;
+	vp->state_mapped[type] = false;
+	vp->state_owned[type] = false;
+}
+
+static void fake_free_vp(struct mshv_fake_hv *fake,
+			 struct mshv_fake_partition *pt, u32 vp_index)
+{
+	struct mshv_fake_vp *vp = pt->vps[vp_index];
+	unsigned int type;
+
+	for (type = 0; type < HV_VP_STATE_PAGE_COUNT; type++)
+		fake_unmap_state_page(fake, vp, type);
+	kfree(fake_vp_data(vp));
+	pt->vps[vp_index] = NULL;
+	pt->nr_vps--;
+}
+
+static void fake_free_vps(struct mshv_fake_hv *fake,
+			  struct mshv_fake_partition *pt)
+{
+	u32 i;
+
+	for (i = 0; i < MSHV_MAX_VPS && pt->nr_vps; i++)
+		if (pt->vps[i])
+			fake_free_vp(fake, pt, i);
+}
+
 static u64 fake_create_partition(struct mshv_fake_hv *fake,
 				 const struct mshv_fake_req *req)
 {
@@ -380,7 +513,8 @@ static u64 fake_delete_partition(struct mshv_fake_hv *fake,
 	 */
 	if (pt->state == MSHV_FAKE_PT_INITIALIZED || pt->nr_deposited)
 		return HV_STATUS_INVALID_PARTITION_STATE;
-	/* The hypervisor drops a deleted partition's mappings itself. */
+	/* The hypervisor drops a deleted partition's VPs and mappings itself. */
+	fake_free_vps(fake, pt);
 	xa_destroy(&pt->gpa);
 	pt->nr_mapped = 0;
 	memset(pt->prop_codes, 0, sizeof(pt->prop_codes));
@@ -433,6 +567,601 @@ static u64 fake_withdraw_memory(struct mshv_fake_hv *fake,
 	return fake_status(HV_STATUS_SUCCESS, end);
 }
 
+/* Who runs the VPs: the root (root or integrated scheduler) or the hypervisor. */
+static bool fake_root_dispatch(const struct mshv_fake_hv *fake)
+{
+	return fake->scheduler_type == HV_SCHEDULER_TYPE_ROOT ||
+	       ((fake->vmm_capabilities & HV_VMM_CAP_INTEGRATED_SCHEDULER) &&
+		fake->integrated_scheduler_enabled);
+}
+
+/* A call that answers in the output page came without one. */
+static bool fake_no_output(struct mshv_fake_hv *fake,
+			   const struct mshv_fake_req *req)
+{
+	if (req->output)
+		return false;
+	fake_violation(fake, "no output page for a call that has output");
+	return true;
+}
+
+static bool fake_ring_push(struct mshv_fake_hv *fake,
+			   struct mshv_fake_msg_ring *ring,
+			   const struct hv_message *msg)
+{
+	if (ring->count == MSHV_FAKE_MAX_MESSAGES) {
+		fake->messages_dropped++;
+		return false;
+	}
+	ring->msgs[(ring->head + ring->count++) % MSHV_FAKE_MAX_MESSAGES] = *msg;
+	return true;
+}
+
+static bool fake_ring_pop(struct mshv_fake_msg_ring *ring,
+			  struct hv_message *msg)
+{
+	if (!ring->count)
+		return false;
+	*msg = ring->msgs[ring->head];
+	ring->head = (ring->head + 1) % MSHV_FAKE_MAX_MESSAGES;
+	ring->count--;
+	return true;
+}
+
+/* Send the root a message, or hold it back for the test to release. */
+static void fake_queue_message(struct mshv_fake_hv *fake,
+			       const struct hv_message *msg, bool hold)
+{
+	if (hold)
+		fake_ring_push(fake, &fake->held, msg);
+	else if (fake_ring_push(fake, &fake->pending, msg))
+		irq_work_queue(&fake->deliver);
+}
+
+/* The hypervisor tells the root scheduler that a VP may run again. */
+static void fake_signal_vp(struct mshv_fake_hv *fake, u64 pt_id, u32 vp_index)
+{
+	struct hv_message msg = {};
+
+	if (fake->sched_bitset_messages) {
+		struct hv_vp_signal_bitset_scheduler_message *sig =
+			(void *)msg.u.payload;
+
+		msg.header.message_type = HVMSG_SCHEDULER_VP_SIGNAL_BITSET;
+		msg.header.payload_size = sizeof(*sig);
+		sig->partition_id = pt_id;
+		sig->vp_count = 1;
+		sig->format = HV_GENERIC_SET_SPARSE_4K;
+		sig->valid_bank_mask = BIT_ULL(vp_index / 64);
+		sig->bank_contents[0] = BIT_ULL(vp_index % 64);
+	} else {
+		struct hv_vp_signal_pair_scheduler_message *sig =
+			(void *)msg.u.payload;
+
+		msg.header.message_type = HVMSG_SCHEDULER_VP_SIGNAL_PAIR;
+		msg.header.payload_size = sizeof(*sig);
+		sig->vp_count = 1;
+		sig->partition_ids[0] = pt_id;
+		sig->vp_indexes[0] = vp_index;
+	}
+	fake_queue_message(fake, &msg, false);
+}
+
+/* The SynIC's word that a VP has a message in its intercept message page. */
+static void fake_intercept_message(struct mshv_fake_hv *fake, u64 pt_id,
+				   u32 vp_index, bool hold)
+{
+	struct hv_message msg = {};
+	struct hv_opaque_intercept_message *opaque = (void *)msg.u.payload;
+
+	msg.header.message_type = HVMSG_OPAQUE_INTERCEPT;
+	msg.header.payload_size = sizeof(*opaque);
+	msg.header.sender = pt_id;
+	opaque->vp_index = vp_index;
+	fake_queue_message(fake, &msg, hold);
+}
+
+static const struct mshv_fake_exit *fake_script_head(struct mshv_fake_vp *vp)
+{
+	struct mshv_fake_vp_data *data = fake_vp_data(vp);
+
+	return vp->script_count ? &data->script[data->script_head] : NULL;
+}
+
+static void fake_script_pop(struct mshv_fake_vp *vp)
+{
+	struct mshv_fake_vp_data *data = fake_vp_data(vp);
+
+	data->script_head = (data->script_head + 1) % MSHV_FAKE_VP_SCRIPT_LEN;
+	vp->script_count--;
+}
+
+/* The VP stops on an intercept; the message goes to its message page. */
+static void fake_vp_exit(struct mshv_fake_hv *fake, struct mshv_fake_vp *vp,
+			 const struct hv_message *msg)
+{
+	unsigned int type = HV_VP_STATE_PAGE_INTERCEPT_MESSAGE;
+	void *page;
+
+	if (vp->state_mapped[type]) {
+		page = kmap_local_page(pfn_to_page(vp->state_pfn[type]));
+		memcpy(page, msg, sizeof(*msg));
+		kunmap_local(page);
+	} else {
+		fake_violation(fake, "intercept of a VP with no intercept message page");
+	}
+	vp->intercept_suspend = true;
+	vp->running = false;
+	vp->exits++;
+}
+
+/*
+ * Hypervisor scheduler: a VP runs whenever both its suspend registers are
+ * clear, and takes the next step of its script unless a halt holds it.  With
+ * no step left it idles until woken.
+ */
+static void fake_vp_run(struct mshv_fake_hv *fake, u64 pt_id,
+			struct mshv_fake_vp *vp)
+{
+	const struct mshv_fake_exit *step;
+
+	vp->running = !vp->explicit_suspend && !vp->intercept_suspend;
+	if (!vp->running || vp->blocked)
+		return;
+	step = fake_script_head(vp);
+	if (!step)
+		return;
+	if (step->kind == MSHV_FAKE_EXIT_BLOCK) {
+		vp->blocked = true;
+		return;
+	}
+	fake_vp_exit(fake, vp, &step->msg);
+	fake_intercept_message(fake, pt_id, vp->index, step->hold_message);
+	fake_script_pop(vp);
+}
+
+static u64 fake_create_vp(struct mshv_fake_hv *fake,
+			  const struct mshv_fake_req *req)
+{
+	const struct hv_input_create_vp *in = req->input;
+	struct mshv_fake_vp_data *data;
+	struct mshv_fake_partition *pt;
+	struct mshv_fake_vp *vp;
+
+	pt = fake_lookup_child(fake, in->partition_id);
+	if (!pt)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	if (pt->state != MSHV_FAKE_PT_INITIALIZED)
+		return HV_STATUS_INVALID_PARTITION_STATE;
+	if (memchr_inv(in->padding, 0, sizeof(in->padding)))
+		return HV_STATUS_INVALID_PARAMETER;
+	if (in->vp_index >= MSHV_MAX_VPS || pt->vps[in->vp_index])
+		return HV_STATUS_INVALID_VP_INDEX;
+	data = kzalloc(sizeof(*data), GFP_ATOMIC);
+	if (!data)
+		return HV_STATUS_INSUFFICIENT_MEMORY;
+	vp = &data->vp;
+	vp->index = in->vp_index;
+	/* A new VP waits for the root to start it. */
+	vp->explicit_suspend = true;
+	pt->vps[in->vp_index] = vp;
+	pt->nr_vps++;
+	return HV_STATUS_SUCCESS;
+}
+
+static u64 fake_delete_vp(struct mshv_fake_hv *fake,
+			  const struct mshv_fake_req *req)
+{
+	const struct hv_input_delete_vp *in = req->input;
+	struct mshv_fake_partition *pt;
+	struct mshv_fake_vp *vp;
+	u16 status;
+
+	status = fake_find_vp(fake, in->partition_id, in->vp_index, &pt, &vp);
+	if (status)
+		return status;
+	if (in->reserved)
+		return HV_STATUS_INVALID_PARAMETER;
+	fake_free_vp(fake, pt, vp->index);
+	return HV_STATUS_SUCCESS;
+}
+
+/* The VP a register call names; the current VTL only. */
+static u16 fake_registers_vp(struct mshv_fake_hv *fake,
+			     const struct hv_input_vp_registers_header *hdr,
+			     struct mshv_fake_partition **ptp,
+			     struct mshv_fake_vp **vpp)
+{
+	u16 status = fake_find_vp(fake, hdr->partition_id, hdr->vp_index,
+				  ptp, vpp);
+
+	if (status)
+		return status;
+	if (hdr->input_vtl || memchr_inv(hdr->reserved, 0, sizeof(hdr->reserved)))
+		return HV_STATUS_INVALID_PARAMETER;
+	return HV_STATUS_SUCCESS;
+}
+
+/* A register other than the suspend ones; @add: make room for it. */
+static struct hv_register_value *fake_vp_register(struct mshv_fake_vp *vp,
+						  u32 name, bool add)
+{
+	struct mshv_fake_vp_data *data = fake_vp_data(vp);
+	unsigned int i;
+
+	for (i = 0; i < vp->nr_registers; i++)
+		if (data->reg_names[i] == name)
+			return &data->reg_values[i];
+	if (!add || vp->nr_registers == MSHV_FAKE_VP_REGISTERS)
+		return NULL;
+	data->reg_names[vp->nr_registers] = name;
+	return &data->reg_values[vp->nr_registers++];
+}
+
+/* What GET_VP_REGISTERS reads: registers never set read as zero. */
+static void fake_read_vp_register(struct mshv_fake_vp *vp, u32 name,
+				  struct hv_register_value *value)
+{
+	const struct hv_register_value *reg;
+
+	value->high = 0;
+	switch (name) {
+	case HV_REGISTER_EXPLICIT_SUSPEND:
+		value->low = vp->explicit_suspend;
+		break;
+	case HV_REGISTER_INTERCEPT_SUSPEND:
+		value->low = vp->intercept_suspend;
+		break;
+	default:
+		reg = fake_vp_register(vp, name, false);
+		value->low = reg ? reg->low : 0;
+		value->high = reg ? reg->high : 0;
+		break;
+	}
+}
+
+static u64 fake_get_vp_registers(struct mshv_fake_hv *fake,
+				 const struct mshv_fake_req *req)
+{
+	const struct hv_input_get_vp_registers *in = req->input;
+	struct hv_register_value *out = req->output;
+	u16 end = fake_rep_end(fake, req), i;
+	struct mshv_fake_vp *vp;
+	u16 status;
+
+	if (fake_no_output(fake, req))
+		return fake_status(HV_STATUS_INVALID_PARAMETER, req->rep_start);
+	status = fake_registers_vp(fake, &in->header, NULL, &vp);
+	if (status)
+		return fake_status(status, req->rep_start);
+	if (req->rep_count > HV_GET_VP_REGISTERS_BATCH_SIZE)
+		return fake_status(HV_STATUS_INVALID_HYPERCALL_INPUT,
+				   req->rep_start);
+
+	for (i = req->rep_start; i < end; i++)
+		fake_read_vp_register(vp, in->names[i], &out[i]);
+	return fake_status(HV_STATUS_SUCCESS, end);
+}
+
+static u16 fake_set_vp_register(struct mshv_fake_vp *vp,
+				const struct hv_register_assoc *assoc)
+{
+	bool suspended = assoc->value.low & HV_SUSPEND_REGISTER_SUSPENDED;
+	struct hv_register_value *reg;
+
+	if (assoc->reserved1 || assoc->reserved2)
+		return HV_STATUS_INVALID_PARAMETER;
+	switch (assoc->name) {
+	case HV_REGISTER_EXPLICIT_SUSPEND:
+		vp->explicit_suspend = suspended;
+		return HV_STATUS_SUCCESS;
+	case HV_REGISTER_INTERCEPT_SUSPEND:
+		vp->intercept_suspend = suspended;
+		return HV_STATUS_SUCCESS;
+	}
+	reg = fake_vp_register(vp, assoc->name, true);
+	if (!reg)
+		return HV_STATUS_INSUFFICIENT_BUFFERS;
+	*reg = assoc->value;
+	return HV_STATUS_SUCCESS;
+}
+
+static u64 fake_set_vp_registers(struct mshv_fake_hv *fake,
+				 const struct mshv_fake_req *req)
+{
+	const struct hv_input_set_vp_registers *in = req->input;
+	u16 end = fake_rep_end(fake, req), i;
+	struct mshv_fake_partition *pt;
+	struct mshv_fake_vp *vp;
+	bool was_suspended;
+	u16 status;
+
+	status = fake_registers_vp(fake, &in->header, &pt, &vp);
+	if (status)
+		return fake_status(status, req->rep_start);
+	if (req->rep_count > HV_SET_VP_REGISTERS_BATCH_SIZE)
+		return fake_status(HV_STATUS_INVALID_HYPERCALL_INPUT,
+				   req->rep_start);
+
+	was_suspended = vp->explicit_suspend;
+	for (i = req->rep_start; i < end; i++) {
+		status = fake_set_vp_register(vp, &in->elements[i]);
+		if (status)
+			break;
+	}
+	/* What the registers set so far mean for the VP. */
+	if (!fake_root_dispatch(fake))
+		fake_vp_run(fake, pt->id, vp);
+	else if (was_suspended && !vp->explicit_suspend)
+		fake_signal_vp(fake, pt->id, vp->index);
+	return fake_status(status, i);
+}
+
+static u64 fake_map_vp_state_page(struct mshv_fake_hv *fake,
+				  const struct mshv_fake_req *req)
+{
+	const struct hv_input_map_vp_state_page *in = req->input;
+	struct hv_output_map_vp_state_page *out = req->output;
+	struct mshv_fake_vp *vp;
+	struct page *page;
+	u16 status;
+	u64 pfn;
+
+	if (fake_no_output(fake, req))
+		return HV_STATUS_INVALID_PARAMETER;
+	status = fake_find_vp(fake, in->partition_id, in->vp_index, NULL, &vp);
+	if (status)
+		return status;
+	if (in->input_vtl || in->flags & ~HV_MAP_VP_STATE_PAGE_LOCATION_PROVIDED)
+		return HV_STATUS_INVALID_PARAMETER;
+	/* No partition here is isolated: none has a GHCB page. */
+	if (in->type != HV_VP_STATE_PAGE_REGISTERS &&
+	    in->type != HV_VP_STATE_PAGE_INTERCEPT_MESSAGE)
+		return HV_STATUS_INVALID_PARAMETER;
+	if (vp->state_mapped[in->type])
+		return HV_STATUS_INVALID_PARAMETER;
+
+	if (in->flags & HV_MAP_VP_STATE_PAGE_LOCATION_PROVIDED) {
+		pfn = in->requested_map_location;
+		/* The fake writes intercept messages there. */
+		if (!pfn_valid(pfn))
+			return HV_STATUS_INVALID_PARAMETER;
+	} else {
+		page = alloc_page(GFP_ATOMIC | __GFP_ZERO);
+		if (!page)
+			return HV_STATUS_INSUFFICIENT_MEMORY;
+		pfn = page_to_pfn(page);
+		vp->state_owned[in->type] = true;
+		fake->nr_state_pages++;
+	}
+	vp->state_pfn[in->type] = pfn;
+	vp->state_mapped[in->type] = true;
+	out->map_location = pfn;
+	return HV_STATUS_SUCCESS;
+}
+
+static u64 fake_unmap_vp_state_page(struct mshv_fake_hv *fake,
+				    const struct mshv_fake_req *req)
+{
+	const struct hv_input_unmap_vp_state_page *in = req->input;
+	struct mshv_fake_vp *vp;
+	u16 status;
+
+	status = fake_find_vp(fake, in->partition_id, in->vp_index, NULL, &vp);
+	if (status)
+		return status;
+	if (in->input_vtl || in->reserved || in->type >= HV_VP_STATE_PAGE_COUNT ||
+	    !vp->state_mapped[in->type])
+		return HV_STATUS_INVALID_PARAMETER;
+	fake_unmap_state_page(fake, vp, in->type);
+	return HV_STATUS_SUCCESS;
+}
+
+/* Where the fake keeps a VP state type, or -1 for a type it does not know. */
+static int fake_vp_state_index(u32 type)
+{
+	switch (type) {
+	case HV_GET_SET_VP_STATE_LAPIC_STATE:
+	case HV_GET_SET_VP_STATE_XSAVE:
+	case HV_GET_SET_VP_STATE_SIM_PAGE:
+	case HV_GET_SET_VP_STATE_SIEF_PAGE:
+	case HV_GET_SET_VP_STATE_SYNTHETIC_TIMERS:
+		return type & ~HV_GET_SET_VP_STATE_TYPE_PFN;
+	}
+	return -1;
+}
+
+/*
+ * Check a GET/SET_VP_STATE call (both inputs share the layout).  Gives the
+ * VP, the state's slot in it and how many u64s follow the state
+ * description: frame numbers, or for SET of a type without frames the
+ * state itself.
+ */
+static u16 fake_vp_state_call(struct mshv_fake_hv *fake,
+			      const struct mshv_fake_req *req,
+			      struct mshv_fake_vp **vpp, int *slot,
+			      unsigned int *nr_data)
+{
+	const struct hv_input_get_vp_state *in = req->input;
+	const struct hv_vp_state_data *desc = &in->state_data;
+	struct mshv_fake_partition *pt;
+	u64 expected, max_size = 0;
+	unsigned int i;
+	u16 status;
+
+	if (MSHV_FAKE_VP_STATE_FIXED + req->varhead * sizeof(u64) >
+	    HV_HYP_PAGE_SIZE)
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	status = fake_find_vp(fake, in->partition_id, in->vp_index, &pt, vpp);
+	if (status)
+		return status;
+	if (in->input_vtl || in->reserved0 || in->reserved1 || desc->reserved)
+		return HV_STATUS_INVALID_PARAMETER;
+	*slot = fake_vp_state_index(desc->type);
+	if (*slot < 0)
+		return HV_STATUS_INVALID_PARAMETER;
+	*nr_data = req->varhead;
+	if (!(desc->type & HV_GET_SET_VP_STATE_TYPE_PFN))
+		return HV_STATUS_SUCCESS;
+
+	expected = 1;
+	if (desc->type == HV_GET_SET_VP_STATE_XSAVE) {
+		if ((desc->xsave_states & HV_XSAVE_STATES_LEGACY) !=
+		    HV_XSAVE_STATES_LEGACY)
+			return HV_STATUS_INVALID_PARAMETER;
+		fake_property(fake, pt, HV_PARTITION_PROPERTY_MAX_XSAVE_DATA_SIZE,
+			      &max_size);
+		expected = max(DIV_ROUND_UP(max_size, HV_HYP_PAGE_SIZE), 1ULL);
+	}
+	if (*nr_data != expected)
+		return HV_STATUS_INVALID_PARAMETER;
+	for (i = 0; i < *nr_data; i++)
+		if (!pfn_valid(in->output_data_pfns[i]))
+			return HV_STATUS_INVALID_PARAMETER;
+	return HV_STATUS_SUCCESS;
+}
+
+static u64 fake_get_vp_state(struct mshv_fake_hv *fake,
+			     const struct mshv_fake_req *req)
+{
+	const struct hv_input_get_vp_state *in = req->input;
+	unsigned int nr_data, i;
+	struct mshv_fake_vp *vp;
+	size_t head;
+	u16 status;
+	u8 *page;
+	int slot;
+
+	/* The hypervisor may write its fixed output whatever the type. */
+	if (fake_no_output(fake, req))
+		return HV_STATUS_INVALID_PARAMETER;
+	status = fake_vp_state_call(fake, req, &vp, &slot, &nr_data);
+	if (status)
+		return status;
+	if (!(in->state_data.type & HV_GET_SET_VP_STATE_TYPE_PFN)) {
+		/* The synthetic timers come back in the output page. */
+		if (nr_data)
+			return HV_STATUS_INVALID_PARAMETER;
+		memcpy(req->output, fake_vp_data(vp)->state[slot],
+		       MSHV_FAKE_TIMERS_SIZE);
+		return HV_STATUS_SUCCESS;
+	}
+	/* The head of the state, then zeroes to the end of the last page. */
+	for (i = 0; i < nr_data; i++) {
+		head = i ? 0 : MSHV_FAKE_VP_STATE_HEAD;
+		page = kmap_local_page(pfn_to_page(in->output_data_pfns[i]));
+		memcpy(page, fake_vp_data(vp)->state[slot], head);
+		memset(page + head, 0, PAGE_SIZE - head);
+		kunmap_local(page);
+	}
+	return HV_STATUS_SUCCESS;
+}
+
+static u64 fake_set_vp_state(struct mshv_fake_hv *fake,
+			     const struct mshv_fake_req *req)
+{
+	const struct hv_input_set_vp_state *in = req->input;
+	unsigned int nr_data;
+	struct mshv_fake_vp *vp;
+	u16 status;
+	u8 *page;
+	int slot;
+
+	status = fake_vp_state_call(fake, req, &vp, &slot, &nr_data);
+	if (status)
+		return status;
+	if (!(in->state_data.type & HV_GET_SET_VP_STATE_TYPE_PFN)) {
+		/* The synthetic timers travel in the input itself. */
+		if (nr_data != DIV_ROUND_UP(MSHV_FAKE_TIMERS_SIZE, sizeof(u64)))
+			return HV_STATUS_INVALID_PARAMETER;
+		memcpy(fake_vp_data(vp)->state[slot], in->data,
+		       MSHV_FAKE_TIMERS_SIZE);
+		return HV_STATUS_SUCCESS;
+	}
+	page = kmap_local_page(pfn_to_page(in->data[0]));
+	memcpy(fake_vp_data(vp)->state[slot], page, MSHV_FAKE_VP_STATE_HEAD);
+	kunmap_local(page);
+	return HV_STATUS_SUCCESS;
+}
+
+static u64 fake_translate_va(struct mshv_fake_hv *fake,
+			     const struct mshv_fake_req *req)
+{
+	const struct hv_input_translate_virtual_address *in = req->input;
+	struct hv_output_translate_virtual_address *out = req->output;
+	struct mshv_fake_partition *pt;
+	struct mshv_fake_vp *vp;
+	u16 status;
+
+	if (fake_no_output(fake, req))
+		return HV_STATUS_INVALID_PARAMETER;
+	status = fake_find_vp(fake, in->partition_id, in->vp_index, &pt, &vp);
+	if (status)
+		return status;
+	if (in->padding || in->control_flags & ~HV_TRANSLATE_GVA_FLAGS_MASK)
+		return HV_STATUS_INVALID_PARAMETER;
+	/* Fake guests run with paging off: a virtual frame is a guest frame. */
+	out->gpa_page = in->gva_page;
+	out->translation_result = xa_load(&pt->gpa, in->gva_page) ?
+				  MSHV_FAKE_GVA_SUCCESS :
+				  MSHV_FAKE_GVA_GPA_UNMAPPED;
+	return HV_STATUS_SUCCESS;
+}
+
+#define MSHV_FAKE_DISPATCH_FLAGS (HV_DISPATCH_VP_FLAG_CLEAR_INTERCEPT_SUSPEND | \
+				  HV_DISPATCH_VP_FLAG_SCAN_INTERRUPT_INJECTION)
+
+/*
+ * Root scheduler: run the VP on the calling CPU until its next step.  An
+ * intercept comes back as the call's result, with no SynIC message.
+ */
+static u64 fake_dispatch_vp(struct mshv_fake_hv *fake,
+			    const struct mshv_fake_req *req)
+{
+	const struct hv_input_dispatch_vp *in = req->input;
+	struct hv_output_dispatch_vp *out = req->output;
+	const struct mshv_fake_exit *step;
+	struct mshv_fake_vp *vp;
+	u16 status;
+
+	if (!fake_root_dispatch(fake))
+		return HV_STATUS_ACCESS_DENIED;
+	if (fake_no_output(fake, req))
+		return HV_STATUS_INVALID_PARAMETER;
+	status = fake_find_vp(fake, in->partition_id, in->vp_index, NULL, &vp);
+	if (status)
+		return status;
+	if (in->flags & ~MSHV_FAKE_DISPATCH_FLAGS)
+		return HV_STATUS_INVALID_PARAMETER;
+
+	vp->dispatches++;
+	if (in->flags & HV_DISPATCH_VP_FLAG_CLEAR_INTERCEPT_SUSPEND)
+		vp->intercept_suspend = false;
+	if (vp->intercept_suspend) {
+		fake_violation(fake, "dispatch of an intercept-suspended VP");
+		return HV_STATUS_INVALID_VP_STATE;
+	}
+	out->dispatch_state = HV_VP_DISPATCH_STATE_BLOCKED;
+	out->dispatch_event = HV_VP_DISPATCH_EVENT_INVALID;
+	if (vp->explicit_suspend) {
+		out->dispatch_event = HV_VP_DISPATCH_EVENT_SUSPEND;
+		return HV_STATUS_SUCCESS;
+	}
+	step = fake_script_head(vp);
+	/* With no step left the guest idles: blocked, like a halt. */
+	if (!step)
+		return HV_STATUS_SUCCESS;
+	if (step->kind == MSHV_FAKE_EXIT_BLOCK) {
+		vp->blocked = true;
+		return HV_STATUS_SUCCESS;
+	}
+	fake_vp_exit(fake, vp, &step->msg);
+	fake_script_pop(vp);
+	out->dispatch_state = HV_VP_DISPATCH_STATE_READY;
+	out->dispatch_event = HV_VP_DISPATCH_EVENT_INTERCEPT;
+	return HV_STATUS_SUCCESS;
+}
+
 static const struct {
 	u16 code;
 	enum mshv_fake_kind kind;
@@ -452,13 +1181,17 @@ static const struct {
 	{ HVCALL_MAP_GPA_PAGES, MSHV_FAKE_REP, fake_map_gpa_pages },
 	{ HVCALL_UNMAP_GPA_PAGES, MSHV_FAKE_REP, fake_unmap_gpa_pages },
 	{ HVCALL_GET_GPA_PAGES_ACCESS_STATES, MSHV_FAKE_REP, fake_get_gpa_access_states },
+	{ HVCALL_CREATE_VP, MSHV_FAKE_SIMPLE, fake_create_vp },
+	{ HVCALL_DELETE_VP, MSHV_FAKE_FAST, fake_delete_vp },
+	{ HVCALL_GET_VP_REGISTERS, MSHV_FAKE_REP, fake_get_vp_registers },
+	{ HVCALL_SET_VP_REGISTERS, MSHV_FAKE_REP, fake_set_vp_registers },
+	{ HVCALL_MAP_VP_STATE_PAGE, MSHV_FAKE_SIMPLE, fake_map_vp_state_page },
+	{ HVCALL_UNMAP_VP_STATE_PAGE, MSHV_FAKE_SIMPLE, fake_unmap_vp_state_page },
+	{ HVCALL_GET_VP_STATE, MSHV_FAKE_VARHEAD, fake_get_vp_state },
+	{ HVCALL_SET_VP_STATE, MSHV_FAKE_VARHEAD, fake_set_vp_state },
+	{ HVCALL_TRANSLATE_VIRTUAL_ADDRESS, MSHV_FAKE_SIMPLE, fake_translate_va },
+	{ HVCALL_DISPATCH_VP, MSHV_FAKE_SIMPLE, fake_dispatch_vp },
 };
-
-static void fake_violation(struct mshv_fake_hv *fake, const char *what)
-{
-	fake->violations++;
-	fake->violation = what;
-}
 
 /* Is the control word well formed for a call of this kind? */
 static bool fake_control_ok(struct mshv_fake_hv *fake, u64 control,
@@ -472,8 +1205,8 @@ static bool fake_control_ok(struct mshv_fake_hv *fake, u64 control,
 		fake_violation(fake, "reserved control bits set");
 		return false;
 	}
-	/* None of the hypercalls the fake knows has a variable header. */
-	if (control & HV_HYPERCALL_VARHEAD_MASK) {
+	/* Only GET_VP_STATE and SET_VP_STATE have a variable header. */
+	if (control & HV_HYPERCALL_VARHEAD_MASK && kind != MSHV_FAKE_VARHEAD) {
 		fake_violation(fake, "variable header size set");
 		return false;
 	}
@@ -527,6 +1260,8 @@ static u64 fake_dispatch(struct mshv_fake_hv *fake, u64 control,
 			     HV_HYPERCALL_REP_COMP_OFFSET,
 		.rep_start = (control & HV_HYPERCALL_REP_START_MASK) >>
 			     HV_HYPERCALL_REP_START_OFFSET,
+		.varhead = (control & HV_HYPERCALL_VARHEAD_MASK) >>
+			   HV_HYPERCALL_VARHEAD_OFFSET,
 		.input = input,
 		.output = output,
 	};
@@ -557,30 +1292,100 @@ static u64 fake_dispatch(struct mshv_fake_hv *fake, u64 control,
 	return status;
 }
 
+/* Is @addr one of the per-CPU hypercall pages, of any CPU? */
+static bool fake_is_hypercall_page(struct mshv_fake_hv *fake, const void *addr)
+{
+	struct mshv_fake_pages *pages;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		pages = per_cpu_ptr(fake->pages, cpu);
+		if (addr == pages->input || addr == pages->output)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * DISPATCH_VP runs the guest for as long as it takes, so the driver issues
+ * it with interrupts enabled, from pages of its own that no interrupt
+ * handler touches; only preemption is off, to stay on the CPU.
+ */
+static u16 fake_check_dispatch_origin(struct mshv_fake_hv *fake, u64 control,
+				      const void *input, const void *output,
+				      bool preempt_on)
+{
+	if (preempt_on) {
+		fake_violation(fake, "VP dispatched with preemption enabled");
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	}
+	if (control & HV_HYPERCALL_FAST_BIT) {
+		fake_violation(fake, "fast hypercall issued through memory");
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	}
+	if (!input || !output) {
+		fake_violation(fake, "VP dispatched without its pages");
+		return HV_STATUS_INVALID_ALIGNMENT;
+	}
+	if (fake_is_hypercall_page(fake, input) ||
+	    fake_is_hypercall_page(fake, output)) {
+		fake_violation(fake, "VP dispatched from the hypercall pages interrupts use");
+		return HV_STATUS_INVALID_ALIGNMENT;
+	}
+	return HV_STATUS_SUCCESS;
+}
+
+/* Was the call issued from where the ABI wants it?  Else the status. */
+static u16 fake_check_origin(struct mshv_fake_hv *fake, u64 control,
+			     const void *input, const void *output,
+			     bool irqs_off, bool preempt_on)
+{
+	struct mshv_fake_pages *pages = this_cpu_ptr(fake->pages);
+
+	if ((control & HV_HYPERCALL_RESULT_MASK) == HVCALL_DISPATCH_VP)
+		return fake_check_dispatch_origin(fake, control, input, output,
+						  preempt_on);
+	if (!irqs_off) {
+		fake_violation(fake, "hypercall page used with interrupts enabled");
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	}
+	if (control & HV_HYPERCALL_FAST_BIT) {
+		fake_violation(fake, "fast hypercall issued through memory");
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	}
+	if (input != pages->input || (output && output != pages->output)) {
+		fake_violation(fake, "not this CPU's hypercall pages");
+		return HV_STATUS_INVALID_ALIGNMENT;
+	}
+	return HV_STATUS_SUCCESS;
+}
+
 static u64 fake_hypercall(u64 control, void *input, void *output)
 {
+	/*
+	 * Interrupts or, for DISPATCH_VP, preemption off make this an RCU
+	 * reader: see uninstall.
+	 */
 	struct mshv_fake_hv *fake = READ_ONCE(mshv_fake_active);
 	bool irqs_off = irqs_disabled();
-	struct mshv_fake_pages *pages;
+	bool preempt_on = preemptible();
+	struct task_struct *signal = NULL;
 	unsigned long flags;
 	u64 status;
 
 	spin_lock_irqsave(&fake->lock, flags);
-	pages = this_cpu_ptr(fake->pages);
-	if (!irqs_off) {
-		fake_violation(fake, "hypercall page used with interrupts enabled");
-		status = HV_STATUS_INVALID_HYPERCALL_INPUT;
-	} else if (control & HV_HYPERCALL_FAST_BIT) {
-		fake_violation(fake, "fast hypercall issued through memory");
-		status = HV_STATUS_INVALID_HYPERCALL_INPUT;
-	} else if (input != pages->input ||
-		   (output && output != pages->output)) {
-		fake_violation(fake, "not this CPU's hypercall pages");
-		status = HV_STATUS_INVALID_ALIGNMENT;
-	} else {
+	status = fake_check_origin(fake, control, input, output, irqs_off,
+				   preempt_on);
+	if (status == HV_STATUS_SUCCESS)
 		status = fake_dispatch(fake, control, input, output);
+	if ((control & HV_HYPERCALL_RESULT_MASK) == HVCALL_DISPATCH_VP) {
+		signal = fake->signal_on_dispatch;
+		fake->signal_on_dispatch = NULL;
 	}
 	spin_unlock_irqrestore(&fake->lock, flags);
+	/* A signal that races with the dispatch's result, for the tests. */
+	if (signal)
+		send_sig(SIGUSR1, signal, 0);
 	return status;
 }
 
@@ -623,11 +1428,38 @@ const struct mshv_transport mshv_fake_transport = {
 	.fast_hypercall16 = fake_fast_hypercall16,
 	.input_page = fake_input_page,
 	.output_page = fake_output_page,
+	.delivers_messages = true,
 };
 EXPORT_SYMBOL_IF_KUNIT(mshv_fake_transport);
 
-static void fake_free_partition(struct mshv_fake_partition *pt)
+/*
+ * The SynIC interrupt: hand the pending messages one by one to the driver's
+ * handler, in hard interrupt context and without the fake's lock held.
+ */
+static void fake_deliver(struct irq_work *work)
 {
+	struct mshv_fake_hv *fake = container_of(work, struct mshv_fake_hv,
+						 deliver);
+	struct hv_message msg;
+	bool delivered = false;
+	unsigned long flags;
+
+	for (;;) {
+		spin_lock_irqsave(&fake->lock, flags);
+		if (delivered)
+			fake->messages_delivered++;
+		delivered = fake_ring_pop(&fake->pending, &msg);
+		spin_unlock_irqrestore(&fake->lock, flags);
+		if (!delivered)
+			return;
+		mshv_handle_message(&msg);
+	}
+}
+
+static void fake_free_partition(struct mshv_fake_hv *fake,
+				struct mshv_fake_partition *pt)
+{
+	fake_free_vps(fake, pt);
 	xa_destroy(&pt->gpa);
 	if (!pt->deposited)
 		return;
@@ -648,7 +1480,9 @@ static int fake_init_partition(struct mshv_fake_partition *pt)
  * mshv_fake_hv_destroy() - free a fake hypervisor and what it holds
  * @fake: the fake, not installed; NULL is allowed
  *
- * Pages still deposited are freed, so a failing test leaks nothing.
+ * Pages still deposited, VPs and the state pages the fake allocated for
+ * them are freed, so a failing test leaks nothing.  Messages not delivered
+ * yet are delivered first; held ones are dropped.
  *
  * Context: Process context.
  */
@@ -659,9 +1493,10 @@ void mshv_fake_hv_destroy(struct mshv_fake_hv *fake)
 
 	if (!fake)
 		return;
-	fake_free_partition(&fake->root);
+	irq_work_sync(&fake->deliver);
+	fake_free_partition(fake, &fake->root);
 	for (i = 0; i < MSHV_FAKE_MAX_PARTITIONS; i++)
-		fake_free_partition(&fake->partitions[i]);
+		fake_free_partition(fake, &fake->partitions[i]);
 	if (fake->pages) {
 		for_each_possible_cpu(cpu) {
 			struct mshv_fake_pages *pages = per_cpu_ptr(fake->pages, cpu);
@@ -671,7 +1506,7 @@ void mshv_fake_hv_destroy(struct mshv_fake_hv *fake)
 		}
 		free_percpu(fake->pages);
 	}
-	kfree(fake);
+	kvfree(fake);
 }
 EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_destroy);
 
@@ -679,7 +1514,9 @@ EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_destroy);
  * mshv_fake_hv_create() - a fake hypervisor in its default state
  *
  * The default is a root partition under the root scheduler, with no VMM
- * capabilities, no child partitions and no misbehaviour.
+ * capabilities, no child partitions and no misbehaviour.  Child partitions
+ * report x87, SSE and AVX as their XSAVE states and
+ * %MSHV_FAKE_MAX_XSAVE_DATA_SIZE as their largest XSAVE area.
  *
  * Context: Process context; may sleep.
  * Return: The fake, or NULL when out of memory.
@@ -690,10 +1527,12 @@ struct mshv_fake_hv *mshv_fake_hv_create(void)
 	unsigned int i;
 	int cpu;
 
-	fake = kzalloc(sizeof(*fake), GFP_KERNEL);
+	/* The message rings make it too large for kmalloc to be sure of. */
+	fake = kvzalloc(sizeof(*fake), GFP_KERNEL);
 	if (!fake)
 		return NULL;
 	spin_lock_init(&fake->lock);
+	init_irq_work(&fake->deliver, fake_deliver);
 	/* Before anything can fail: destroy tears every xarray down. */
 	xa_init(&fake->root.gpa);
 	for (i = 0; i < MSHV_FAKE_MAX_PARTITIONS; i++)
@@ -702,6 +1541,8 @@ struct mshv_fake_hv *mshv_fake_hv_create(void)
 	fake->root.state = MSHV_FAKE_PT_INITIALIZED;
 	fake->root.id = MSHV_FAKE_ROOT_ID;
 	fake->next_id = MSHV_FAKE_ROOT_ID + 1;
+	fake->xsave_states = MSHV_FAKE_XSAVE_STATES;
+	fake->max_xsave_data_size = MSHV_FAKE_MAX_XSAVE_DATA_SIZE;
 
 	fake->pages = alloc_percpu(struct mshv_fake_pages);
 	if (!fake->pages)
@@ -749,7 +1590,8 @@ EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_install);
  *
  * Installs nest: a KUnit suite may install its own fake over the test-only
  * backend's, and uninstalling it puts the backend's back.  Uninstalls must
- * come in reverse order of installs.
+ * come in reverse order of installs.  Messages not delivered yet are
+ * delivered first, while the fake still answers the handler's hypercalls.
  *
  * Context: Process context, with no hypercall in flight.
  */
@@ -757,11 +1599,13 @@ void mshv_fake_hv_uninstall(struct mshv_fake_hv *fake)
 {
 	if (WARN_ON(READ_ONCE(mshv_fake_active) != fake))
 		return;
+	irq_work_sync(&fake->deliver);
 	mshv_transport_set(fake->saved_transport);
 	WRITE_ONCE(mshv_fake_active, fake->saved_active);
 	/*
-	 * Hypercalls run with interrupts disabled, which makes them RCU
-	 * readers: after this, none can still be using @fake.
+	 * Hypercalls run with interrupts (DISPATCH_VP: preemption) disabled,
+	 * which makes them RCU readers: after this, none can still be using
+	 * @fake.
 	 */
 	synchronize_rcu();
 }
@@ -848,16 +1692,271 @@ EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_gpa);
  * @gfn: a mapped guest frame
  * @bits: MSHV_FAKE_GPA_ACCESSED and/or MSHV_FAKE_GPA_DIRTY to set
  *
- * Context: Test code, with no hypercall in flight.
+ * Context: Process context; takes the fake's lock.
  */
 void mshv_fake_hv_set_gpa_bits(struct mshv_fake_hv *fake, u64 id, u64 gfn,
 			       unsigned int bits)
 {
-	struct mshv_fake_partition *pt = fake_lookup_child(fake, id);
-	void *entry = pt ? xa_load(&pt->gpa, gfn) : NULL;
+	struct mshv_fake_partition *pt;
+	unsigned long flags;
+	void *entry;
 
+	/*
+	 * Under the fake's lock like every other change of the map: the
+	 * message handler takes that lock from interrupt context.
+	 */
+	spin_lock_irqsave(&fake->lock, flags);
+	pt = fake_lookup_child(fake, id);
+	entry = pt ? xa_load(&pt->gpa, gfn) : NULL;
 	if (entry)
 		xa_store(&pt->gpa, gfn, xa_mk_value(xa_to_value(entry) | bits),
-			 GFP_KERNEL);
+			 GFP_ATOMIC);
+	spin_unlock_irqrestore(&fake->lock, flags);
 }
 EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_set_gpa_bits);
+
+/**
+ * mshv_fake_hv_script_vp() - append a step to a VP's script
+ * @fake: the fake hypervisor
+ * @pt_id: child partition id
+ * @vp_index: the VP
+ * @exit: the step: an intercept with its message, or a halt
+ *
+ * The VP takes the step when it next runs: at its next DISPATCH_VP under
+ * the root scheduler, at the next SET_VP_REGISTERS or wake that finds it
+ * runnable under the hypervisor's.  A VP idling with nothing left to do
+ * looks at a step appended now only once woken.
+ *
+ * Context: Any context.
+ * Return: 0, -ENOENT if there is no such VP, -ENOSPC if the script is full.
+ */
+int mshv_fake_hv_script_vp(struct mshv_fake_hv *fake, u64 pt_id, u32 vp_index,
+			   const struct mshv_fake_exit *exit)
+{
+	struct mshv_fake_vp_data *data;
+	struct mshv_fake_vp *vp;
+	unsigned long flags;
+	unsigned int tail;
+	int ret = 0;
+
+	spin_lock_irqsave(&fake->lock, flags);
+	if (fake_find_vp(fake, pt_id, vp_index, NULL, &vp)) {
+		ret = -ENOENT;
+	} else if (vp->script_count == MSHV_FAKE_VP_SCRIPT_LEN) {
+		ret = -ENOSPC;
+	} else {
+		data = fake_vp_data(vp);
+		tail = (data->script_head + vp->script_count++) %
+		       MSHV_FAKE_VP_SCRIPT_LEN;
+		data->script[tail] = *exit;
+	}
+	spin_unlock_irqrestore(&fake->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_script_vp);
+
+/**
+ * mshv_fake_hv_wake_vp() - play an interrupt for a guest VP
+ * @fake: the fake hypervisor
+ * @pt_id: child partition id
+ * @vp_index: the VP
+ *
+ * A halt at the head of the VP's script ends (whether or not the VP
+ * reached it yet).  Under the root scheduler the hypervisor then signals
+ * the VP to the root with a scheduler message, even if nothing was halted;
+ * under the hypervisor's, the VP takes its next step if it is runnable.
+ * Nothing happens if there is no such VP.
+ *
+ * Context: Any context.
+ */
+void mshv_fake_hv_wake_vp(struct mshv_fake_hv *fake, u64 pt_id, u32 vp_index)
+{
+	const struct mshv_fake_exit *step;
+	struct mshv_fake_partition *pt;
+	struct mshv_fake_vp *vp;
+	unsigned long flags;
+
+	spin_lock_irqsave(&fake->lock, flags);
+	if (fake_find_vp(fake, pt_id, vp_index, &pt, &vp))
+		goto out;
+	vp->wakes++;
+	step = fake_script_head(vp);
+	if (step && step->kind == MSHV_FAKE_EXIT_BLOCK) {
+		fake_script_pop(vp);
+		vp->blocked = false;
+	}
+	if (fake_root_dispatch(fake))
+		fake_signal_vp(fake, pt->id, vp->index);
+	else
+		fake_vp_run(fake, pt->id, vp);
+out:
+	spin_unlock_irqrestore(&fake->lock, flags);
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_wake_vp);
+
+/**
+ * mshv_fake_hv_release_messages() - send the messages held back
+ * @fake: the fake hypervisor
+ *
+ * Context: Any context.
+ * Return: How many messages were held (and are now queued for delivery).
+ */
+unsigned int mshv_fake_hv_release_messages(struct mshv_fake_hv *fake)
+{
+	struct hv_message msg;
+	unsigned long flags;
+	unsigned int n = 0;
+
+	spin_lock_irqsave(&fake->lock, flags);
+	while (fake_ring_pop(&fake->held, &msg)) {
+		fake_queue_message(fake, &msg, false);
+		n++;
+	}
+	spin_unlock_irqrestore(&fake->lock, flags);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_release_messages);
+
+/**
+ * mshv_fake_hv_post_message() - send the root any SynIC message
+ * @fake: the fake hypervisor
+ * @msg: the message, copied; e.g. one about a VP that does not exist
+ *
+ * Context: Any context.
+ */
+void mshv_fake_hv_post_message(struct mshv_fake_hv *fake,
+			       const struct hv_message *msg)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&fake->lock, flags);
+	fake_queue_message(fake, msg, false);
+	spin_unlock_irqrestore(&fake->lock, flags);
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_post_message);
+
+/**
+ * mshv_fake_hv_flush_messages() - wait until every queued message is handled
+ * @fake: the fake hypervisor
+ *
+ * Returns once mshv_handle_message() has returned for every message queued
+ * for delivery, including those queued meanwhile.  Held messages stay held.
+ *
+ * Context: Process context, interrupts enabled.
+ */
+void mshv_fake_hv_flush_messages(struct mshv_fake_hv *fake)
+{
+	irq_work_sync(&fake->deliver);
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_flush_messages);
+
+/**
+ * mshv_fake_hv_vp_snapshot() - a consistent copy of a VP's state
+ * @fake: the fake hypervisor
+ * @pt_id: child partition id
+ * @vp_index: the VP
+ * @copy: receives the copy
+ *
+ * Context: Any context.
+ * Return: Whether the VP exists (@copy is written only if it does).
+ */
+bool mshv_fake_hv_vp_snapshot(struct mshv_fake_hv *fake, u64 pt_id,
+			      u32 vp_index, struct mshv_fake_vp *copy)
+{
+	struct mshv_fake_vp *vp;
+	unsigned long flags;
+	bool found;
+
+	spin_lock_irqsave(&fake->lock, flags);
+	found = !fake_find_vp(fake, pt_id, vp_index, NULL, &vp);
+	if (found)
+		*copy = *vp;
+	spin_unlock_irqrestore(&fake->lock, flags);
+	return found;
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_vp_snapshot);
+
+/**
+ * mshv_fake_hv_nr_vps() - number of VPs a partition has
+ * @fake: the fake hypervisor
+ * @pt_id: child partition id
+ *
+ * Context: Any context.
+ * Return: The partition's VPs; 0 if there is no such partition.
+ */
+unsigned int mshv_fake_hv_nr_vps(struct mshv_fake_hv *fake, u64 pt_id)
+{
+	struct mshv_fake_partition *pt;
+	unsigned long flags;
+	unsigned int n;
+
+	spin_lock_irqsave(&fake->lock, flags);
+	pt = fake_lookup_child(fake, pt_id);
+	n = pt ? pt->nr_vps : 0;
+	spin_unlock_irqrestore(&fake->lock, flags);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_nr_vps);
+
+/**
+ * mshv_fake_hv_vp_register() - a VP register as GET_VP_REGISTERS reads it
+ * @fake: the fake hypervisor
+ * @pt_id: child partition id
+ * @vp_index: the VP
+ * @name: the register; one never set reads as zero
+ * @value: receives the value
+ *
+ * Context: Any context.
+ * Return: Whether the VP exists (@value is written only if it does).
+ */
+bool mshv_fake_hv_vp_register(struct mshv_fake_hv *fake, u64 pt_id,
+			      u32 vp_index, u32 name,
+			      struct hv_register_value *value)
+{
+	struct mshv_fake_vp *vp;
+	unsigned long flags;
+	bool found;
+
+	spin_lock_irqsave(&fake->lock, flags);
+	found = !fake_find_vp(fake, pt_id, vp_index, NULL, &vp);
+	if (found)
+		fake_read_vp_register(vp, name, value);
+	spin_unlock_irqrestore(&fake->lock, flags);
+	return found;
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_vp_register);
+
+/**
+ * mshv_fake_hv_vp_state() - the start of a VP's state, as the fake keeps it
+ * @fake: the fake hypervisor
+ * @pt_id: child partition id
+ * @vp_index: the VP
+ * @type: a GET/SET_VP_STATE type (%HV_GET_SET_VP_STATE_LAPIC_STATE...)
+ * @buf: receives the first @len bytes of the state
+ * @len: at most %MSHV_FAKE_VP_STATE_HEAD
+ *
+ * The fake keeps only the first %MSHV_FAKE_VP_STATE_HEAD bytes of each
+ * state (the synthetic timers: all of it); the rest reads as zero.
+ *
+ * Context: Any context.
+ * Return: Whether the VP exists, the fake knows @type and @len fits
+ * (@buf is written only then).
+ */
+bool mshv_fake_hv_vp_state(struct mshv_fake_hv *fake, u64 pt_id, u32 vp_index,
+			   u32 type, void *buf, size_t len)
+{
+	int slot = fake_vp_state_index(type);
+	struct mshv_fake_vp *vp;
+	unsigned long flags;
+	bool found;
+
+	if (slot < 0 || len > MSHV_FAKE_VP_STATE_HEAD)
+		return false;
+	spin_lock_irqsave(&fake->lock, flags);
+	found = !fake_find_vp(fake, pt_id, vp_index, NULL, &vp);
+	if (found)
+		memcpy(buf, fake_vp_data(vp)->state[slot], len);
+	spin_unlock_irqrestore(&fake->lock, flags);
+	return found;
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_vp_state);

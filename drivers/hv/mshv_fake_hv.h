@@ -7,11 +7,14 @@
 #ifndef _MSHV_FAKE_HV_H_
 #define _MSHV_FAKE_HV_H_
 
+#include <linux/irq_work.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 
 #include "mshv_root.h"
+
+struct task_struct;
 
 #define MSHV_FAKE_MAX_PARTITIONS	8
 #define MSHV_FAKE_MAX_DEPOSIT		4096
@@ -19,6 +22,19 @@
 #define MSHV_FAKE_MAX_CODE		0x200
 #define MSHV_FAKE_ROOT_ID		1
 #define MSHV_FAKE_MAX_PROPERTIES	4
+#define MSHV_FAKE_VP_SCRIPT_LEN		16
+#define MSHV_FAKE_VP_REGISTERS		16
+#define MSHV_FAKE_VP_STATE_TYPES	5
+#define MSHV_FAKE_VP_STATE_HEAD		256
+#define MSHV_FAKE_MAX_MESSAGES		64
+
+/* What a child partition reports unless SET_PARTITION_PROPERTY said else. */
+#define MSHV_FAKE_XSAVE_STATES		0x7
+#define MSHV_FAKE_MAX_XSAVE_DATA_SIZE	9280
+
+/* TRANSLATE_VIRTUAL_ADDRESS results (bits 31:0 of translation_result). */
+#define MSHV_FAKE_GVA_SUCCESS		0
+#define MSHV_FAKE_GVA_GPA_UNMAPPED	4
 
 /* How the fake remembers a mapped guest frame (an xarray value). */
 #define MSHV_FAKE_GPA_WRITABLE		BIT(0)
@@ -44,6 +60,79 @@ enum mshv_fake_partition_state {
 };
 
 /**
+ * enum mshv_fake_exit_kind - what a scripted VP does next
+ * @MSHV_FAKE_EXIT_INTERCEPT: exit to the root with a message
+ * @MSHV_FAKE_EXIT_BLOCK: halt until mshv_fake_hv_wake_vp()
+ */
+enum mshv_fake_exit_kind {
+	MSHV_FAKE_EXIT_INTERCEPT,
+	MSHV_FAKE_EXIT_BLOCK,
+};
+
+/**
+ * struct mshv_fake_exit - one step of a VP's script
+ * @kind: intercept or block
+ * @hold_message: hypervisor scheduler, intercept: hold the opaque
+ *	intercept message back until mshv_fake_hv_release_messages()
+ * @msg: intercept: the message the VP's intercept message page receives
+ */
+struct mshv_fake_exit {
+	enum mshv_fake_exit_kind kind;
+	bool hold_message;
+	struct hv_message msg;
+};
+
+/**
+ * struct mshv_fake_vp - a VP as the fake hypervisor holds it
+ * @index: the VP's index in its partition
+ * @explicit_suspend: HV_REGISTER_EXPLICIT_SUSPEND; set at creation
+ * @intercept_suspend: HV_REGISTER_INTERCEPT_SUSPEND; set by each exit
+ * @blocked: a %MSHV_FAKE_EXIT_BLOCK step halted the VP; cleared by a wake
+ * @running: hypervisor scheduler only: both suspend registers are clear,
+ *	so the hypervisor runs the VP (idle, halted or working its script)
+ * @dispatches: DISPATCH_VP calls that reached the VP
+ * @exits: intercepts taken
+ * @wakes: mshv_fake_hv_wake_vp() calls for the VP
+ * @state_pfn: frame of each mapped VP state page, by
+ *	&enum hv_vp_state_page_type
+ * @state_mapped: which of @state_pfn are mapped
+ * @state_owned: which of @state_pfn the fake allocated (and frees)
+ * @script_count: steps left in the VP's script
+ * @nr_registers: registers set, other than the suspend registers
+ *
+ * Small enough for a copy on the stack: the script, the register values
+ * and the VP state stay in the fake (see mshv_fake_hv_vp_register() and
+ * mshv_fake_hv_vp_state()).
+ */
+struct mshv_fake_vp {
+	u32 index;
+	bool explicit_suspend;
+	bool intercept_suspend;
+	bool blocked;
+	bool running;
+	unsigned int dispatches;
+	unsigned int exits;
+	unsigned int wakes;
+	u64 state_pfn[HV_VP_STATE_PAGE_COUNT];
+	bool state_mapped[HV_VP_STATE_PAGE_COUNT];
+	bool state_owned[HV_VP_STATE_PAGE_COUNT];
+	unsigned int script_count;
+	unsigned int nr_registers;
+};
+
+/**
+ * struct mshv_fake_msg_ring - SynIC messages waiting, oldest first
+ * @head: index in @msgs of the oldest
+ * @count: messages in the ring
+ * @msgs: the messages
+ */
+struct mshv_fake_msg_ring {
+	unsigned int head;
+	unsigned int count;
+	struct hv_message msgs[MSHV_FAKE_MAX_MESSAGES];
+};
+
+/**
  * struct mshv_fake_partition - a partition as the fake hypervisor holds it
  * @state: lifecycle state
  * @id: partition id
@@ -54,6 +143,8 @@ enum mshv_fake_partition_state {
  * @nr_mapped: number of guest frames in @gpa
  * @prop_codes: properties set with SET_PARTITION_PROPERTY
  * @prop_values: their values
+ * @nr_vps: number of VPs in @vps
+ * @vps: the partition's VPs by index
  */
 struct mshv_fake_partition {
 	enum mshv_fake_partition_state state;
@@ -65,6 +156,8 @@ struct mshv_fake_partition {
 	unsigned long nr_mapped;
 	u32 prop_codes[MSHV_FAKE_MAX_PROPERTIES];
 	u64 prop_values[MSHV_FAKE_MAX_PROPERTIES];
+	unsigned int nr_vps;
+	struct mshv_fake_vp *vps[MSHV_MAX_VPS];
 };
 
 /**
@@ -95,6 +188,13 @@ struct mshv_fake_call {
  * @max_reps_per_call: complete at most this many reps a call (0: all)
  * @stall_from_call: from the call with this 1-based number on, answer
  *	rep calls with success and no rep completed (0: never)
+ * @xsave_states: a child's HV_PARTITION_PROPERTY_XSAVE_STATES unless set
+ * @max_xsave_data_size: a child's HV_PARTITION_PROPERTY_MAX_XSAVE_DATA_SIZE
+ *	unless set; sizes the XSAVE state of GET/SET_VP_STATE
+ * @sched_bitset_messages: signal VPs with HVMSG_SCHEDULER_VP_SIGNAL_BITSET
+ *	messages rather than HVMSG_SCHEDULER_VP_SIGNAL_PAIR ones
+ * @signal_on_dispatch: send this task SIGUSR1 right after the next
+ *	DISPATCH_VP, then forget it; the test keeps the task alive
  * @root: the root partition, target of HV_PARTITION_ID_SELF
  * @partitions: child partitions
  * @next_id: id of the next child partition
@@ -102,8 +202,16 @@ struct mshv_fake_call {
  * @calls: the first %MSHV_FAKE_MAX_RECORDED of them
  * @calls_by_code: hypercalls issued, by code, all of them
  * @violations: calls that broke the hypercall ABI (wrong page, interrupts
- *	enabled, bad control word); tests expect none
+ *	enabled, a preemptible DISPATCH_VP, bad control word) and misuse the
+ *	real hypervisor would not survive (dispatching an intercept-suspended
+ *	VP, an intercept with no message page); tests expect none
  * @violation: the last violation, for the test log
+ * @nr_state_pages: VP state pages the fake allocated and holds
+ * @messages_delivered: messages handed to mshv_handle_message()
+ * @messages_dropped: messages lost to a full @pending or @held ring
+ * @pending: messages queued for delivery by @deliver
+ * @held: messages held back until mshv_fake_hv_release_messages()
+ * @deliver: delivers @pending in hard interrupt context, as the SynIC
  * @pages: per-CPU input and output pages
  * @saved_transport: the transport to restore on uninstall
  * @saved_active: the fake that was active before this one was installed
@@ -123,6 +231,10 @@ struct mshv_fake_hv {
 	u16 need_memory_code;
 	u16 max_reps_per_call;
 	unsigned int stall_from_call;
+	u64 xsave_states;
+	u64 max_xsave_data_size;
+	bool sched_bitset_messages;
+	struct task_struct *signal_on_dispatch;
 
 	struct mshv_fake_partition root;
 	struct mshv_fake_partition partitions[MSHV_FAKE_MAX_PARTITIONS];
@@ -133,6 +245,13 @@ struct mshv_fake_hv {
 	unsigned int calls_by_code[MSHV_FAKE_MAX_CODE];
 	unsigned int violations;
 	const char *violation;
+
+	unsigned int nr_state_pages;
+	unsigned int messages_delivered;
+	unsigned int messages_dropped;
+	struct mshv_fake_msg_ring pending;
+	struct mshv_fake_msg_ring held;
+	struct irq_work deliver;
 
 	struct mshv_fake_pages __percpu *pages;
 	const struct mshv_transport *saved_transport;
@@ -153,5 +272,21 @@ bool mshv_fake_hv_gpa(struct mshv_fake_hv *fake, u64 id, u64 gfn, u64 *pfn,
 		      unsigned int *bits);
 void mshv_fake_hv_set_gpa_bits(struct mshv_fake_hv *fake, u64 id, u64 gfn,
 			       unsigned int bits);
+
+int mshv_fake_hv_script_vp(struct mshv_fake_hv *fake, u64 pt_id, u32 vp_index,
+			   const struct mshv_fake_exit *exit);
+void mshv_fake_hv_wake_vp(struct mshv_fake_hv *fake, u64 pt_id, u32 vp_index);
+unsigned int mshv_fake_hv_release_messages(struct mshv_fake_hv *fake);
+void mshv_fake_hv_post_message(struct mshv_fake_hv *fake,
+			       const struct hv_message *msg);
+void mshv_fake_hv_flush_messages(struct mshv_fake_hv *fake);
+bool mshv_fake_hv_vp_snapshot(struct mshv_fake_hv *fake, u64 pt_id,
+			      u32 vp_index, struct mshv_fake_vp *copy);
+unsigned int mshv_fake_hv_nr_vps(struct mshv_fake_hv *fake, u64 pt_id);
+bool mshv_fake_hv_vp_register(struct mshv_fake_hv *fake, u64 pt_id,
+			      u32 vp_index, u32 name,
+			      struct hv_register_value *value);
+bool mshv_fake_hv_vp_state(struct mshv_fake_hv *fake, u64 pt_id, u32 vp_index,
+			   u32 type, void *buf, size_t len);
 
 #endif /* _MSHV_FAKE_HV_H_ */

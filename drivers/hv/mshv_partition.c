@@ -28,11 +28,19 @@ struct mshv_partition *mshv_partition_create(u64 creation_flags,
 	pt = mshv_alloc(kzalloc(sizeof(*pt), GFP_KERNEL_ACCOUNT));
 	if (!pt)
 		return ERR_PTR(-ENOMEM);
+	refcount_set(&pt->ref, 1);
 	mutex_init(&pt->mutex);
 	pt->regions = RB_ROOT_CACHED;
+	pt->root_sched = mshv_uses_root_sched();
 
 	ret = hv_call_create_partition(creation_flags, props, 0, &pt->id);
 	if (ret) {
+		kfree(pt);
+		return ERR_PTR(ret);
+	}
+	ret = mshv_partition_publish(pt);
+	if (ret) {
+		hv_call_delete_partition(pt->id);
 		kfree(pt);
 		return ERR_PTR(ret);
 	}
@@ -82,7 +90,8 @@ EXPORT_SYMBOL_IF_KUNIT(mshv_partition_initialize);
  * mshv_partition_destroy() - tear a partition down and free it
  * @pt: the partition, with no other user left
  *
- * Finalize (an initialized partition), unmap its memory so that the
+ * Stop listening for the partition's messages, stop its VPs and unmap
+ * their state pages, finalize (an initialized partition), unmap its memory so that the
  * hypervisor can free the page tables behind it, take back every deposited
  * page, delete, and only then unpin the guest's memory: once the partition
  * is deleted the hypervisor maps none of it.  If the delete fails, the
@@ -95,6 +104,10 @@ void mshv_partition_destroy(struct mshv_partition *pt)
 {
 	int ret;
 
+	/* No message can reach the partition's VPs after this. */
+	mshv_partition_unpublish(pt);
+	mshv_partition_stop_vps(pt);
+	mshv_partition_free_vps(pt);
 	if (pt->initialized) {
 		ret = mshv_teardown_step(hv_call_finalize_partition(pt->id));
 		if (ret)
@@ -115,3 +128,27 @@ void mshv_partition_destroy(struct mshv_partition *pt)
 	kfree(pt);
 }
 EXPORT_SYMBOL_IF_KUNIT(mshv_partition_destroy);
+
+/**
+ * mshv_partition_get() - take a reference on a partition
+ * @pt: the partition, already referenced by the caller
+ *
+ * Context: Any context.
+ */
+void mshv_partition_get(struct mshv_partition *pt)
+{
+	refcount_inc(&pt->ref);
+}
+
+/**
+ * mshv_partition_put() - drop a reference; the last one tears it down
+ * @pt: the partition
+ *
+ * Context: Process context; may sleep.
+ */
+void mshv_partition_put(struct mshv_partition *pt)
+{
+	if (refcount_dec_and_test(&pt->ref))
+		mshv_partition_destroy(pt);
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_partition_put);

@@ -4,8 +4,11 @@
  *
  * From userspace down:
  *
- *  - fd layer (mshv_root_main.c): /dev/mshv and, later, the partition and VP
- *    fds.  Copies and validates arguments; knows no hypercall encoding.
+ *  - fd layer (mshv_root_main.c): /dev/mshv, the partition fd and the VP
+ *    fd.  Copies and validates arguments; knows no hypercall encoding.
+ *  - object layer (mshv_partition.c, mshv_regions.c, mshv_vp.c,
+ *    mshv_synic.c): partitions, memory regions, VPs and their run loop,
+ *    and the interrupt-time handler of the hypervisor's messages.
  *  - hypercall layer (mshv_root_hv_call.c): one wrapper per hypercall, the
  *    rep-completion loop and the deposit-and-retry loop.  The only code that
  *    knows hypercall codes and input layouts.
@@ -19,7 +22,9 @@
 #include <linux/compiler_types.h>
 #include <linux/interval_tree.h>
 #include <linux/mutex.h>
+#include <linux/refcount.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <uapi/linux/mshv.h>
 
 #include <hyperv/hvhdk.h>
@@ -29,13 +34,17 @@
  * @name: backend name, for the log
  * @hypercall: memory-based hypercall.  @control is the full control word
  *	(code, variable header size, rep count and start index); @input and
- *	@output are this CPU's pages from @input_page and @output_page.
- *	Returns the hypervisor status word, reps completed in bits 43:32.
+ *	@output are this CPU's pages from @input_page and @output_page, or
+ *	for DISPATCH_VP the driver's own per-CPU dispatch pages (that call
+ *	runs with interrupts enabled).  Returns the hypervisor status word,
+ *	reps completed in bits 43:32.
  * @fast_hypercall8: register-based hypercall with 8 bytes of input;
  *	@control already carries %HV_HYPERCALL_FAST_BIT.
  * @fast_hypercall16: register-based hypercall with 16 bytes of input.
  * @input_page: this CPU's hypercall input page.
  * @output_page: this CPU's hypercall output page.
+ * @delivers_messages: the hypervisor's SynIC messages about guest VPs
+ *	reach mshv_handle_message(); without them no VP can run
  *
  * Every op may be called from any context, including hard interrupt
  * context.  @input_page and @output_page must be called, and the pages used,
@@ -49,6 +58,7 @@ struct mshv_transport {
 	u64 (*fast_hypercall16)(u64 control, u64 input1, u64 input2);
 	void *(*input_page)(void);
 	void *(*output_page)(void);
+	bool delivers_messages;
 };
 
 extern const struct mshv_transport *mshv_transport;
@@ -60,26 +70,82 @@ const struct mshv_transport *mshv_transport_set(const struct mshv_transport *t);
 /*
  * Lock order, outermost first:
  *
- *   mshv_partition.mutex
+ *   mshv_vp.mutex (a VP's run and state ioctls)  or  mshv_partition.mutex
  *     mm->mmap_lock (pinning and looking up the VMM's memory)
  *       the hypercall pages (interrupts disabled; nothing sleeps inside)
+ *
+ * A VP's mutex and its partition's mutex are never held together: running
+ * a VP must not wait for a memory map, and creating VPs must not wait for
+ * a run.  The interrupt-time message handler takes neither: it finds
+ * partitions and VPs under RCU.
  */
 
 /**
- * struct mshv_partition - a guest partition, owned by its file
- * @mutex: serializes initialization and every change to @regions
+ * struct mshv_partition - a guest partition
+ * @ref: references: the partition fd and each VP fd
+ * @mutex: serializes initialization, VP creation and every change to
+ *	@regions
  * @id: the hypervisor's id of the partition
  * @initialized: MSHV_INITIALIZE_PARTITION has succeeded
+ * @root_sched: the driver dispatches VPs itself (root or integrated
+ *	scheduler), fixed at creation
  * @regions: guest memory regions, an interval tree of
  *	&struct mshv_region by guest frame; under @mutex
  * @nr_regions: number of regions in @regions
+ * @vps: the VPs by index, published with RCU for the message handler;
+ *	written under @mutex
  */
 struct mshv_partition {
-	struct mutex mutex;	/* serializes init and regions */
+	refcount_t ref;
+	struct mutex mutex;	/* serializes init, VP creation and regions */
 	u64 id;
 	bool initialized;
+	bool root_sched;
 	struct rb_root_cached regions;
 	unsigned int nr_regions;
+	struct mshv_vp __rcu *vps[MSHV_MAX_VPS];
+};
+
+/**
+ * struct mshv_vp_run - what a running VP and the message handler share
+ * @wq: where the VP's thread waits for the hypervisor
+ * @kicked: the hypervisor sent a message for this VP since the thread
+ *	last looked (an intercept, or a scheduler signal); set by the
+ *	message handler, cleared by the thread
+ * @intercept_suspended: root scheduler: the VP stopped on an intercept,
+ *	the next dispatch must clear the intercept suspend
+ * @blocked: root scheduler: the VP is blocked (halted or explicitly
+ *	suspended); dispatch it again only after a signal
+ * @message_ready: an intercept message is in the page and was not yet
+ *	handed to userspace (the copy failed): the next run returns it
+ *	without resuming the VP
+ */
+struct mshv_vp_run {
+	wait_queue_head_t wq;
+	bool kicked;
+	bool intercept_suspended;
+	bool blocked;
+	bool message_ready;
+};
+
+/**
+ * struct mshv_vp - a virtual processor of a partition
+ * @partition: the partition; each VP fd holds a reference on it
+ * @index: the VP's index in the partition
+ * @mutex: serializes the VP's ioctls (run, state)
+ * @run: run state, under @mutex except for what the handler sets
+ * @state_pages: the VP's register, intercept message and GHCB pages as
+ *	mapped by the hypervisor; NULL where absent
+ * @pages_provided: which of @state_pages the driver allocated (an L1VH
+ *	supplies them) and frees once unmapped
+ */
+struct mshv_vp {
+	struct mshv_partition *partition;
+	u32 index;
+	struct mutex mutex;	/* serializes the VP's ioctls */
+	struct mshv_vp_run run;
+	struct page *state_pages[HV_VP_STATE_PAGE_COUNT];
+	u8 pages_provided;
 };
 
 /**
@@ -121,6 +187,8 @@ struct mshv_partition *mshv_partition_create(u64 creation_flags,
 					     const struct hv_partition_creation_properties *props);
 int mshv_partition_initialize(struct mshv_partition *pt);
 void mshv_partition_destroy(struct mshv_partition *pt);
+void mshv_partition_get(struct mshv_partition *pt);
+void mshv_partition_put(struct mshv_partition *pt);
 int mshv_partition_map_region(struct mshv_partition *pt, u64 gfn,
 			      u64 nr_frames, u64 uaddr, u8 user_flags);
 int mshv_partition_unmap_region(struct mshv_partition *pt, u64 gfn,
@@ -133,6 +201,24 @@ size_t mshv_region_meta_bytes(const struct mshv_region *region);
 int mshv_partition_access_bitmap(struct mshv_partition *pt, u64 gfn,
 				 u64 count, u64 hv_flags, u8 state_bit,
 				 void __user *ubitmap);
+
+/* VPs (mshv_vp.c) and the message handler (mshv_synic.c). */
+struct mshv_vp *mshv_vp_create(struct mshv_partition *pt, u32 index);
+void mshv_vp_publish(struct mshv_vp *vp);
+void mshv_vp_destroy(struct mshv_vp *vp);
+void mshv_partition_stop_vps(struct mshv_partition *pt);
+void mshv_partition_free_vps(struct mshv_partition *pt);
+long mshv_vp_run(struct mshv_vp *vp, struct hv_message *msg);
+int mshv_vp_get_state(struct mshv_vp *vp, u8 type, u64 ubuf, u32 *size);
+int mshv_vp_set_state(struct mshv_vp *vp, u8 type, u64 ubuf, u32 *size);
+struct page *mshv_vp_state_page(struct mshv_vp *vp, unsigned long pgoff);
+int mshv_vp_dispatch_init(void);
+void mshv_vp_dispatch_exit(void);
+bool mshv_uses_root_sched(void);
+
+int mshv_partition_publish(struct mshv_partition *pt);
+void mshv_partition_unpublish(struct mshv_partition *pt);
+void mshv_handle_message(const struct hv_message *msg);
 
 /* Scheduler and role detection (mshv_root_main.c). */
 
@@ -171,9 +257,13 @@ enum mshv_scheduler {
 #if IS_ENABLED(CONFIG_KUNIT)
 struct file;
 long mshv_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg);
+unsigned long mshv_messages_dropped_count(void);
+void mshv_set_scheduler(enum mshv_scheduler sched);
 #endif
 
 enum mshv_role mshv_role_from_features(bool root_partition, u32 priv_high);
+extern enum mshv_scheduler mshv_scheduler;
+extern u64 mshv_vmm_capabilities;
 int mshv_detect_scheduler(enum mshv_role role, enum mshv_scheduler *sched);
 const char *mshv_scheduler_name(enum mshv_scheduler sched);
 
@@ -207,6 +297,30 @@ int hv_call_unmap_gpa_pages(u64 partition_id, u64 gfn, unsigned long count,
 			    u32 flags);
 int hv_call_get_gpa_access_states(u64 partition_id, u64 gfn,
 				  unsigned long count, u64 flags, u8 *states);
+int hv_call_create_child_vp(u64 partition_id, u32 vp_index);
+int hv_call_delete_vp(u64 partition_id, u32 vp_index);
+int hv_call_map_vp_state_page(u64 partition_id, u32 vp_index, u32 type,
+			      u64 provided_pfn, u64 *pfn);
+int hv_call_unmap_vp_state_page(u64 partition_id, u32 vp_index, u32 type);
+int hv_call_get_vp_registers(u64 partition_id, u32 vp_index,
+			     unsigned int count, const u32 *names,
+			     struct hv_register_value *values);
+int hv_call_set_vp_registers(u64 partition_id, u32 vp_index,
+			     unsigned int count,
+			     const struct hv_register_assoc *assocs);
+int hv_call_get_vp_state(u64 partition_id, u32 vp_index,
+			 const struct hv_vp_state_data *state,
+			 unsigned int nr_pfns, const u64 *pfns,
+			 void *out, size_t size);
+int hv_call_set_vp_state(u64 partition_id, u32 vp_index,
+			 const struct hv_vp_state_data *state,
+			 unsigned int nr_pfns, const u64 *pfns,
+			 const void *in, size_t size);
+int hv_call_translate_gva(u64 partition_id, u32 vp_index, u64 flags,
+			  u64 gva_page, u64 *result, u64 *gpa_page);
+int hv_call_dispatch_vp(void *input, void *output, u64 partition_id,
+			u32 vp_index, u32 flags,
+			struct hv_output_dispatch_vp *res);
 int hv_call_passthrough(u64 partition_id, u16 code, u16 rep_count,
 			const void *in, u16 in_sz, void *out, u16 out_sz,
 			u64 *status, u16 *reps_done);

@@ -459,6 +459,87 @@ int hv_call_withdraw_all(u64 partition_id, unsigned long *withdrawn)
 EXPORT_SYMBOL_IF_KUNIT(hv_call_withdraw_all);
 
 /**
+ * struct mshv_simple_call - a memory-based hypercall without reps
+ * @control: control word: the code and, for some calls, the variable
+ *	header size
+ * @deposit_to: partition that receives memory when the hypervisor asks
+ *	for it
+ * @may_deposit: whether to deposit and retry at all; teardown calls don't
+ * @fill: writes the input page (already zeroed up to one page)
+ * @drain: if not NULL, reads the output page of a successful call
+ * @output: pass the output page even without @drain
+ * @ctx: passed to @fill and @drain
+ */
+struct mshv_simple_call {
+	u64 control;
+	u64 deposit_to;
+	bool may_deposit;
+	void (*fill)(void *input, void *ctx);
+	void (*drain)(const void *output, void *ctx);
+	bool output;
+	void *ctx;
+};
+
+/*
+ * Issue @c with this CPU's pages, and deposit and retry while the
+ * hypervisor asks for memory.  The pages are only touched with interrupts
+ * off, and a retry may run on another CPU: @fill starts from scratch.
+ */
+static int mshv_simple_call_run(const struct mshv_simple_call *c)
+{
+	unsigned int attempts = 0;
+	unsigned long flags;
+	u64 status;
+	int ret;
+
+	for (;;) {
+		const struct mshv_transport *t = transport();
+		void *input, *output;
+
+		local_irq_save(flags);
+		input = t->input_page();
+		output = c->drain || c->output ? t->output_page() : NULL;
+		memset(input, 0, HV_HYP_PAGE_SIZE);
+		c->fill(input, c->ctx);
+		status = t->hypercall(c->control, input, output);
+		if (c->drain && hv_status_result(status) == HV_STATUS_SUCCESS)
+			c->drain(output, c->ctx);
+		local_irq_restore(flags);
+
+		if (!c->may_deposit || !mshv_status_needs_deposit(status))
+			return mshv_status_to_errno(status);
+		ret = mshv_deposit_for_status(status, c->deposit_to, &attempts);
+		if (ret)
+			return ret;
+	}
+}
+
+struct mshv_create_partition_ctx {
+	u64 flags;
+	const struct hv_partition_creation_properties *props;
+	u64 isolation_properties;
+	u64 partition_id;
+};
+
+static void mshv_fill_create_partition(void *in, void *ctx)
+{
+	const struct mshv_create_partition_ctx *c = ctx;
+	struct hv_input_create_partition *input = in;
+
+	input->flags = c->flags;
+	input->creation_properties = *c->props;
+	input->isolation_properties = c->isolation_properties;
+}
+
+static void mshv_drain_create_partition(const void *out, void *ctx)
+{
+	const struct hv_output_create_partition *output = out;
+	struct mshv_create_partition_ctx *c = ctx;
+
+	c->partition_id = output->partition_id;
+}
+
+/**
  * hv_call_create_partition() - create a partition
  * @flags: HV_PARTITION_CREATION_FLAG_*
  * @props: disabled processor and XSAVE features
@@ -475,36 +556,25 @@ int hv_call_create_partition(u64 flags,
 			     const struct hv_partition_creation_properties *props,
 			     u64 isolation_properties, u64 *partition_id)
 {
-	struct hv_input_create_partition *input;
-	struct hv_output_create_partition *output;
-	unsigned int attempts = 0;
-	unsigned long irq_flags;
-	u64 status;
+	struct mshv_create_partition_ctx ctx = {
+		.flags = flags,
+		.props = props,
+		.isolation_properties = isolation_properties,
+	};
+	struct mshv_simple_call call = {
+		.control = hv_control(HVCALL_CREATE_PARTITION),
+		.deposit_to = HV_PARTITION_ID_SELF,
+		.may_deposit = true,
+		.fill = mshv_fill_create_partition,
+		.drain = mshv_drain_create_partition,
+		.ctx = &ctx,
+	};
 	int ret;
 
-	for (;;) {
-		const struct mshv_transport *t = transport();
-
-		local_irq_save(irq_flags);
-		input = t->input_page();
-		output = t->output_page();
-		memset(input, 0, sizeof(*input));
-		input->flags = flags;
-		input->creation_properties = *props;
-		input->isolation_properties = isolation_properties;
-		status = t->hypercall(hv_control(HVCALL_CREATE_PARTITION), input,
-				      output);
-		if (hv_status_result(status) == HV_STATUS_SUCCESS)
-			*partition_id = output->partition_id;
-		local_irq_restore(irq_flags);
-
-		if (!mshv_status_needs_deposit(status))
-			return mshv_status_to_errno(status);
-		ret = mshv_deposit_for_status(status, HV_PARTITION_ID_SELF,
-					      &attempts);
-		if (ret)
-			return ret;
-	}
+	ret = mshv_simple_call_run(&call);
+	if (!ret)
+		*partition_id = ctx.partition_id;
+	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(hv_call_create_partition);
 
@@ -885,3 +955,509 @@ int hv_call_passthrough(u64 partition_id, u16 code, u16 rep_count,
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(hv_call_passthrough);
+
+struct mshv_vp_call_ctx {
+	u64 partition_id;
+	u32 vp_index;
+	u32 type;
+	u64 in;
+	u64 out;
+};
+
+static void mshv_fill_create_vp(void *in, void *ctx)
+{
+	const struct mshv_vp_call_ctx *c = ctx;
+	struct hv_input_create_vp *input = in;
+
+	input->partition_id = c->partition_id;
+	input->vp_index = c->vp_index;
+}
+
+/**
+ * hv_call_create_child_vp() - create a VP in a partition
+ * @partition_id: the partition, initialized
+ * @vp_index: the VP's index
+ *
+ * Context: Process context; may sleep (deposits memory on demand).
+ * Return: 0 or a negative errno.
+ */
+int hv_call_create_child_vp(u64 partition_id, u32 vp_index)
+{
+	struct mshv_vp_call_ctx ctx = {
+		.partition_id = partition_id,
+		.vp_index = vp_index,
+	};
+	struct mshv_simple_call call = {
+		.control = hv_control(HVCALL_CREATE_VP),
+		.deposit_to = partition_id,
+		.may_deposit = true,
+		.fill = mshv_fill_create_vp,
+		.ctx = &ctx,
+	};
+
+	return mshv_simple_call_run(&call);
+}
+EXPORT_SYMBOL_IF_KUNIT(hv_call_create_child_vp);
+
+/**
+ * hv_call_delete_vp() - delete a VP that never ran
+ * @partition_id: the partition
+ * @vp_index: the VP's index
+ *
+ * Only undoes a failed VP creation: a partition's VPs otherwise go with it.
+ *
+ * Context: Any context.
+ * Return: 0 or a negative errno.
+ */
+int hv_call_delete_vp(u64 partition_id, u32 vp_index)
+{
+	u64 status;
+
+	status = transport()->fast_hypercall16(hv_control(HVCALL_DELETE_VP) |
+					       HV_HYPERCALL_FAST_BIT,
+					       partition_id, vp_index);
+	return mshv_status_to_errno(status);
+}
+EXPORT_SYMBOL_IF_KUNIT(hv_call_delete_vp);
+
+static void mshv_fill_map_state_page(void *in, void *ctx)
+{
+	const struct mshv_vp_call_ctx *c = ctx;
+	struct hv_input_map_vp_state_page *input = in;
+
+	input->partition_id = c->partition_id;
+	input->vp_index = c->vp_index;
+	input->type = c->type;
+	if (c->in) {
+		input->flags = HV_MAP_VP_STATE_PAGE_LOCATION_PROVIDED;
+		input->requested_map_location = c->in;
+	}
+}
+
+static void mshv_drain_map_state_page(const void *out, void *ctx)
+{
+	const struct hv_output_map_vp_state_page *output = out;
+	struct mshv_vp_call_ctx *c = ctx;
+
+	c->out = output->map_location;
+}
+
+/**
+ * hv_call_map_vp_state_page() - map one of a VP's state pages
+ * @partition_id: the partition
+ * @vp_index: the VP's index
+ * @type: HV_VP_STATE_PAGE_*
+ * @provided_pfn: a page the caller supplies, or 0 to let the hypervisor
+ *	use one of the partition's deposited pages
+ * @pfn: receives the frame of the mapped page
+ *
+ * Context: Process context; may sleep (deposits memory on demand).
+ * Return: 0 or a negative errno.
+ */
+int hv_call_map_vp_state_page(u64 partition_id, u32 vp_index, u32 type,
+			      u64 provided_pfn, u64 *pfn)
+{
+	struct mshv_vp_call_ctx ctx = {
+		.partition_id = partition_id,
+		.vp_index = vp_index,
+		.type = type,
+		.in = provided_pfn,
+	};
+	struct mshv_simple_call call = {
+		.control = hv_control(HVCALL_MAP_VP_STATE_PAGE),
+		.deposit_to = partition_id,
+		.may_deposit = true,
+		.fill = mshv_fill_map_state_page,
+		.drain = mshv_drain_map_state_page,
+		.ctx = &ctx,
+	};
+	int ret;
+
+	ret = mshv_simple_call_run(&call);
+	if (!ret)
+		*pfn = ctx.out;
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(hv_call_map_vp_state_page);
+
+static void mshv_fill_unmap_state_page(void *in, void *ctx)
+{
+	const struct mshv_vp_call_ctx *c = ctx;
+	struct hv_input_unmap_vp_state_page *input = in;
+
+	input->partition_id = c->partition_id;
+	input->vp_index = c->vp_index;
+	input->type = c->type;
+}
+
+/**
+ * hv_call_unmap_vp_state_page() - unmap one of a VP's state pages
+ * @partition_id: the partition
+ * @vp_index: the VP's index
+ * @type: HV_VP_STATE_PAGE_*
+ *
+ * Context: Process context.
+ * Return: 0 or a negative errno.
+ */
+int hv_call_unmap_vp_state_page(u64 partition_id, u32 vp_index, u32 type)
+{
+	struct mshv_vp_call_ctx ctx = {
+		.partition_id = partition_id,
+		.vp_index = vp_index,
+		.type = type,
+	};
+	struct mshv_simple_call call = {
+		.control = hv_control(HVCALL_UNMAP_VP_STATE_PAGE),
+		.fill = mshv_fill_unmap_state_page,
+		.ctx = &ctx,
+	};
+
+	return mshv_simple_call_run(&call);
+}
+EXPORT_SYMBOL_IF_KUNIT(hv_call_unmap_vp_state_page);
+
+struct mshv_vp_regs_ctx {
+	u64 partition_id;
+	u32 vp_index;
+	const u32 *names;
+	struct hv_register_value *values;
+	const struct hv_register_assoc *assocs;
+};
+
+static void mshv_fill_vp_regs_header(struct hv_input_vp_registers_header *h,
+				     const struct mshv_vp_regs_ctx *c)
+{
+	h->partition_id = c->partition_id;
+	h->vp_index = c->vp_index;
+	h->input_vtl = 0;
+	memset(h->reserved, 0, sizeof(h->reserved));
+}
+
+static void mshv_fill_get_regs(void *in, unsigned long done, u16 reps,
+			       const void *ctx)
+{
+	const struct mshv_vp_regs_ctx *c = ctx;
+	struct hv_input_get_vp_registers *input = in;
+
+	mshv_fill_vp_regs_header(&input->header, c);
+	memcpy(input->names, c->names + done, reps * sizeof(u32));
+}
+
+static void mshv_drain_get_regs(const void *output, unsigned long done,
+				u16 reps, const void *ctx)
+{
+	const struct mshv_vp_regs_ctx *c = ctx;
+
+	memcpy(c->values + done, output, reps * sizeof(*c->values));
+}
+
+/**
+ * hv_call_get_vp_registers() - read registers of a VP
+ * @partition_id: the partition
+ * @vp_index: the VP's index
+ * @count: number of registers
+ * @names: their names, HV_REGISTER_*
+ * @values: receives their values
+ *
+ * Context: Process context.
+ * Return: 0 or a negative errno.
+ */
+int hv_call_get_vp_registers(u64 partition_id, u32 vp_index,
+			     unsigned int count, const u32 *names,
+			     struct hv_register_value *values)
+{
+	struct mshv_vp_regs_ctx ctx = {
+		.partition_id = partition_id,
+		.vp_index = vp_index,
+		.names = names,
+		.values = values,
+	};
+	struct mshv_rep_batch b = {
+		.code = HVCALL_GET_VP_REGISTERS,
+		.partition_id = partition_id,
+		.count = count,
+		.batch_max = HV_GET_VP_REGISTERS_BATCH_SIZE,
+		.fill = mshv_fill_get_regs,
+		.drain = mshv_drain_get_regs,
+		.ctx = &ctx,
+	};
+	unsigned long done;
+
+	return mshv_rep_batch_run(&b, &done);
+}
+EXPORT_SYMBOL_IF_KUNIT(hv_call_get_vp_registers);
+
+static void mshv_fill_set_regs(void *in, unsigned long done, u16 reps,
+			       const void *ctx)
+{
+	const struct mshv_vp_regs_ctx *c = ctx;
+	struct hv_input_set_vp_registers *input = in;
+
+	mshv_fill_vp_regs_header(&input->header, c);
+	memcpy(input->elements, c->assocs + done,
+	       reps * sizeof(*c->assocs));
+}
+
+/**
+ * hv_call_set_vp_registers() - write registers of a VP
+ * @partition_id: the partition
+ * @vp_index: the VP's index
+ * @count: number of registers
+ * @assocs: their names and values
+ *
+ * Context: Process context.
+ * Return: 0 or a negative errno.
+ */
+int hv_call_set_vp_registers(u64 partition_id, u32 vp_index,
+			     unsigned int count,
+			     const struct hv_register_assoc *assocs)
+{
+	struct mshv_vp_regs_ctx ctx = {
+		.partition_id = partition_id,
+		.vp_index = vp_index,
+		.assocs = assocs,
+	};
+	struct mshv_rep_batch b = {
+		.code = HVCALL_SET_VP_REGISTERS,
+		.partition_id = partition_id,
+		.count = count,
+		.batch_max = HV_SET_VP_REGISTERS_BATCH_SIZE,
+		.fill = mshv_fill_set_regs,
+		.ctx = &ctx,
+	};
+	unsigned long done;
+
+	return mshv_rep_batch_run(&b, &done);
+}
+EXPORT_SYMBOL_IF_KUNIT(hv_call_set_vp_registers);
+
+struct mshv_vp_state_ctx {
+	u64 partition_id;
+	u32 vp_index;
+	const struct hv_vp_state_data *state;
+	unsigned int nr_pfns;
+	const u64 *pfns;
+	void *out;
+	const void *in;
+	size_t size;
+};
+
+static void mshv_fill_vp_state(void *in, void *ctx)
+{
+	const struct mshv_vp_state_ctx *c = ctx;
+	struct hv_input_set_vp_state *input = in;
+
+	/* GET and SET share the layout up to the trailing array. */
+	static_assert(offsetof(struct hv_input_get_vp_state, output_data_pfns) ==
+		      offsetof(struct hv_input_set_vp_state, data));
+	input->partition_id = c->partition_id;
+	input->vp_index = c->vp_index;
+	input->state_data = *c->state;
+	if (c->nr_pfns)
+		memcpy(input->data, c->pfns, c->nr_pfns * sizeof(u64));
+	else if (c->in)
+		memcpy(input->data, c->in, c->size);
+}
+
+static void mshv_drain_vp_state(const void *output, void *ctx)
+{
+	const struct mshv_vp_state_ctx *c = ctx;
+
+	memcpy(c->out, output, c->size);
+}
+
+/* The variable header: the frame list or the state bytes, in qwords. */
+static u64 mshv_vp_state_control(u16 code, size_t data_bytes)
+{
+	return hv_control(code) |
+	       (u64)DIV_ROUND_UP(data_bytes, sizeof(u64)) <<
+	       HV_HYPERCALL_VARHEAD_OFFSET;
+}
+
+/**
+ * hv_call_get_vp_state() - read a piece of VP state
+ * @partition_id: the partition
+ * @vp_index: the VP's index
+ * @state: which state, and for XSAVE which components
+ * @nr_pfns: number of pages the state goes to, for the types that travel
+ *	in pages (HV_GET_SET_VP_STATE_TYPE_PFN); 0 otherwise
+ * @pfns: frames of those pages
+ * @out: for the other types, receives @size bytes of the output page
+ * @size: size of @out, at most a page
+ *
+ * Context: Process context; may sleep (deposits memory on demand).
+ * Return: 0 or a negative errno; -EINVAL for more pages than one input
+ * page can name.
+ */
+int hv_call_get_vp_state(u64 partition_id, u32 vp_index,
+			 const struct hv_vp_state_data *state,
+			 unsigned int nr_pfns, const u64 *pfns,
+			 void *out, size_t size)
+{
+	struct mshv_vp_state_ctx ctx = {
+		.partition_id = partition_id,
+		.vp_index = vp_index,
+		.state = state,
+		.nr_pfns = nr_pfns,
+		.pfns = pfns,
+		.out = out,
+		.size = size,
+	};
+	struct mshv_simple_call call = {
+		.control = mshv_vp_state_control(HVCALL_GET_VP_STATE,
+						 nr_pfns * sizeof(u64)),
+		.deposit_to = partition_id,
+		.may_deposit = true,
+		.fill = mshv_fill_vp_state,
+		.drain = nr_pfns ? NULL : mshv_drain_vp_state,
+		/* The hypervisor writes its fixed output whatever the type. */
+		.output = true,
+		.ctx = &ctx,
+	};
+
+	if (nr_pfns > HV_VP_STATE_MAX_PFNS || size > HV_HYP_PAGE_SIZE)
+		return -EINVAL;
+	return mshv_simple_call_run(&call);
+}
+EXPORT_SYMBOL_IF_KUNIT(hv_call_get_vp_state);
+
+/**
+ * hv_call_set_vp_state() - write a piece of VP state
+ * @partition_id: the partition
+ * @vp_index: the VP's index
+ * @state: which state, and for XSAVE which components
+ * @nr_pfns: number of pages the state comes from, for the types that
+ *	travel in pages; 0 otherwise
+ * @pfns: frames of those pages
+ * @in: for the other types, the @size bytes of state
+ * @size: size of @in
+ *
+ * Context: Process context; may sleep (deposits memory on demand).
+ * Return: 0 or a negative errno; -EINVAL for more than one input page.
+ */
+int hv_call_set_vp_state(u64 partition_id, u32 vp_index,
+			 const struct hv_vp_state_data *state,
+			 unsigned int nr_pfns, const u64 *pfns,
+			 const void *in, size_t size)
+{
+	size_t data_bytes = nr_pfns ? nr_pfns * sizeof(u64) : size;
+	struct mshv_vp_state_ctx ctx = {
+		.partition_id = partition_id,
+		.vp_index = vp_index,
+		.state = state,
+		.nr_pfns = nr_pfns,
+		.pfns = pfns,
+		.in = in,
+		.size = size,
+	};
+	struct mshv_simple_call call = {
+		.control = mshv_vp_state_control(HVCALL_SET_VP_STATE, data_bytes),
+		.deposit_to = partition_id,
+		.may_deposit = true,
+		.fill = mshv_fill_vp_state,
+		.ctx = &ctx,
+	};
+
+	if (nr_pfns > HV_VP_STATE_MAX_PFNS ||
+	    data_bytes > HV_HYP_PAGE_SIZE - sizeof(struct hv_input_set_vp_state))
+		return -EINVAL;
+	return mshv_simple_call_run(&call);
+}
+EXPORT_SYMBOL_IF_KUNIT(hv_call_set_vp_state);
+
+static void mshv_fill_translate(void *in, void *ctx)
+{
+	const struct mshv_vp_call_ctx *c = ctx;
+	struct hv_input_translate_virtual_address *input = in;
+
+	input->partition_id = c->partition_id;
+	input->vp_index = c->vp_index;
+	input->control_flags = c->in;
+	input->gva_page = c->out;
+}
+
+static void mshv_drain_translate(const void *out, void *ctx)
+{
+	const struct hv_output_translate_virtual_address *output = out;
+	struct mshv_vp_call_ctx *c = ctx;
+
+	c->in = output->translation_result;
+	c->out = output->gpa_page;
+}
+
+/**
+ * hv_call_translate_gva() - translate a guest virtual address as a VP would
+ * @partition_id: the partition
+ * @vp_index: the VP whose page tables are walked
+ * @flags: HV_TRANSLATE_GVA_* control flags
+ * @gva_page: the guest virtual page
+ * @result: receives the hypervisor's translation result
+ * @gpa_page: receives the guest physical page, valid on a successful
+ *	translation result
+ *
+ * Context: Process context.
+ * Return: 0 when the hypercall succeeded (the translation itself may have
+ * failed: see @result), or a negative errno.
+ */
+int hv_call_translate_gva(u64 partition_id, u32 vp_index, u64 flags,
+			  u64 gva_page, u64 *result, u64 *gpa_page)
+{
+	struct mshv_vp_call_ctx ctx = {
+		.partition_id = partition_id,
+		.vp_index = vp_index,
+		.in = flags,
+		.out = gva_page,
+	};
+	struct mshv_simple_call call = {
+		.control = hv_control(HVCALL_TRANSLATE_VIRTUAL_ADDRESS),
+		.fill = mshv_fill_translate,
+		.drain = mshv_drain_translate,
+		.ctx = &ctx,
+	};
+	int ret;
+
+	ret = mshv_simple_call_run(&call);
+	if (!ret) {
+		*result = ctx.in;
+		*gpa_page = ctx.out;
+	}
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(hv_call_translate_gva);
+
+/**
+ * hv_call_dispatch_vp() - run a VP on this CPU until it exits or blocks
+ * @input: this CPU's dispatch input page (not the hypercall page)
+ * @output: this CPU's dispatch output page
+ * @partition_id: the partition
+ * @vp_index: the VP's index
+ * @flags: HV_DISPATCH_VP_FLAG_*
+ * @res: receives the VP's dispatch state and the event that ended it
+ *
+ * Issued with interrupts enabled: the hypervisor returns to the root when
+ * a root interrupt arrives, so the caller can react to signals and
+ * rescheduling.  That is why it uses pages of its own, which no interrupt
+ * handler can reuse.
+ *
+ * Context: Preemption disabled (the pages are this CPU's).
+ * Return: 0 or a negative errno.
+ */
+int hv_call_dispatch_vp(void *input, void *output, u64 partition_id,
+			u32 vp_index, u32 flags,
+			struct hv_output_dispatch_vp *res)
+{
+	struct hv_input_dispatch_vp *in = input;
+	u64 status;
+
+	memset(in, 0, sizeof(*in));
+	memset(output, 0, sizeof(*res));
+	in->partition_id = partition_id;
+	in->vp_index = vp_index;
+	in->flags = flags;
+	status = transport()->hypercall(hv_control(HVCALL_DISPATCH_VP), input,
+					output);
+	if (hv_status_result(status) == HV_STATUS_SUCCESS)
+		memcpy(res, output, sizeof(*res));
+	return mshv_status_to_errno(status);
+}
+EXPORT_SYMBOL_IF_KUNIT(hv_call_dispatch_vp);

@@ -12,6 +12,7 @@
 
 #include <linux/anon_inodes.h>
 #include <linux/build_bug.h>
+#include <linux/cleanup.h>
 #include <linux/fault-inject.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -22,6 +23,7 @@
 #include <linux/nospec.h>
 #include <linux/overflow.h>
 #include <linux/panic.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -69,7 +71,25 @@ static_assert(MSHV_SET_MEM_FLAGS_MASK == 0x7);
 static_assert(MSHV_IRQFD_FLAGS_MASK == 0x3);
 static_assert(MSHV_IOEVENTFD_FLAGS_MASK == 0x7);
 
-static enum mshv_scheduler mshv_scheduler;
+/* Who schedules VPs, and what an L1VH's hypervisor offers: fixed at init. */
+enum mshv_scheduler mshv_scheduler;
+u64 mshv_vmm_capabilities;
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * mshv_set_scheduler() - pretend the hypervisor imposed another scheduler
+ * @sched: the scheduler partitions created from now on use
+ *
+ * For tests only: a partition keeps the scheduler it was created with.
+ *
+ * Context: Process context.
+ */
+void mshv_set_scheduler(enum mshv_scheduler sched)
+{
+	mshv_scheduler = sched;
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_set_scheduler);
+#endif
 
 #ifdef CONFIG_FAULT_INJECTION
 static DECLARE_FAULT_ATTR(mshv_fail_alloc);
@@ -269,6 +289,32 @@ static const u16 mshv_self_hvcalls[] = {
 	HVCALL_GET_PARTITION_PROPERTY_EX,
 };
 
+/*
+ * The suspend registers belong to the driver's run loop: a VMM that set
+ * them itself would stop or start a VP behind the loop's back.  Reps the
+ * input does not cover would name register 0, the explicit suspend.
+ */
+static bool mshv_hvcall_sets_suspend(u16 code, u16 reps, const void *in,
+				     u16 in_sz)
+{
+	const struct hv_input_set_vp_registers *input = in;
+	size_t i;
+
+	if (code != HVCALL_SET_VP_REGISTERS)
+		return false;
+	if (in_sz < struct_size(input, elements, reps))
+		return true;
+	for (i = 0; i < reps; i++) {
+		switch (input->elements[i].name) {
+		case HV_REGISTER_EXPLICIT_SUSPEND:
+		case HV_REGISTER_INTERCEPT_SUSPEND:
+		case HV_REGISTER_DISPATCH_SUSPEND:
+			return true;
+		}
+	}
+	return false;
+}
+
 static bool mshv_hvcall_allowed(u16 code, const u16 *allowed, size_t nr)
 {
 	size_t i;
@@ -285,8 +331,9 @@ static bool mshv_hvcall_allowed(u16 code, const u16 *allowed, size_t nr)
  * @uarg: user &struct mshv_root_hvcall
  *
  * Context: Process context.
- * Return: 0; -EFAULT; -EINVAL for bad sizes, reserved fields or a code not
- * allowed on this fd; -ENOMEM; or the errno of the hypervisor's status.
+ * Return: 0; -EFAULT; -EINVAL for bad sizes, reserved fields, a code not
+ * allowed on this fd or an attempt to set a VP's suspend registers;
+ * -ENOMEM; or the errno of the hypervisor's status.
  * status and reps are written back whenever the hypercall was issued.
  */
 static long mshv_ioctl_root_hvcall(u64 partition_id, void __user *uarg)
@@ -317,6 +364,10 @@ static long mshv_ioctl_root_hvcall(u64 partition_id, void __user *uarg)
 	if (copy_from_user(in, u64_to_user_ptr(args.in_ptr), args.in_sz)) {
 		kfree(in);
 		return -EFAULT;
+	}
+	if (mshv_hvcall_sets_suspend(args.code, args.reps, in, args.in_sz)) {
+		kfree(in);
+		return -EINVAL;
 	}
 	if (args.out_sz) {
 		out = mshv_alloc(kzalloc(args.out_sz, GFP_KERNEL));
@@ -413,6 +464,218 @@ static long mshv_ioctl_access_bitmap(struct mshv_partition *pt,
 					    ubitmap);
 }
 
+/* The VP fd: one handler for its ioctls, and its state pages for mmap. */
+
+static long mshv_vp_ioctl_run(struct mshv_vp *vp, void __user *uarg)
+{
+	struct hv_message msg;
+	long ret;
+
+	ret = mshv_vp_run(vp, &msg);
+	if (ret)
+		return ret;
+	if (copy_to_user(uarg, &msg, sizeof(msg)))
+		return -EFAULT;
+	/* Handed over: the next run resumes the VP. */
+	vp->run.message_ready = false;
+	return 0;
+}
+
+static long mshv_vp_ioctl_state(struct mshv_vp *vp, void __user *uarg,
+				bool set)
+{
+	struct mshv_get_set_vp_state __user *user_args = uarg;
+	struct mshv_get_set_vp_state args;
+	u32 size;
+	long ret;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (memchr_inv(args.rsvd, 0, sizeof(args.rsvd)))
+		return -EINVAL;
+
+	size = args.buf_sz;
+	if (set)
+		ret = mshv_vp_set_state(vp, args.type, args.buf_ptr, &size);
+	else
+		ret = mshv_vp_get_state(vp, args.type, args.buf_ptr, &size);
+	/* The size the state takes goes back also when the buffer was short. */
+	if ((!ret || ret == -E2BIG) &&
+	    put_user(size, &user_args->buf_sz))
+		return -EFAULT;
+	return ret;
+}
+
+static long mshv_vp_ioctl_translate_gva(struct mshv_vp *vp, void __user *uarg)
+{
+	struct mshv_translate_gva args;
+	u64 result, gpa_page, gpa;
+	int ret;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.flags & ~HV_TRANSLATE_GVA_FLAGS_MASK)
+		return -EINVAL;
+
+	ret = hv_call_translate_gva(vp->partition->id, vp->index, args.flags,
+				    args.gva >> HV_HYP_PAGE_SHIFT, &result,
+				    &gpa_page);
+	if (ret)
+		return ret;
+	gpa = gpa_page << HV_HYP_PAGE_SHIFT | (args.gva & ~HV_HYP_PAGE_MASK);
+	if (put_user(result, (u64 __user *)u64_to_user_ptr(args.result)) ||
+	    put_user(gpa, (u64 __user *)u64_to_user_ptr(args.gpa)))
+		return -EFAULT;
+	return 0;
+}
+
+static long mshv_vp_ioctl(struct file *filp, unsigned int ioctl,
+			  unsigned long arg)
+{
+	struct mshv_vp *vp = filp->private_data;
+	void __user *uarg = (void __user *)arg;
+	long ret;
+
+	/* A VMM kills a stuck vCPU thread: let it go. */
+	if (mutex_lock_killable(&vp->mutex))
+		return -EINTR;
+	switch (ioctl) {
+	case MSHV_RUN_VP:
+		ret = mshv_vp_ioctl_run(vp, uarg);
+		break;
+	case MSHV_GET_VP_STATE:
+		ret = mshv_vp_ioctl_state(vp, uarg, false);
+		break;
+	case MSHV_SET_VP_STATE:
+		ret = mshv_vp_ioctl_state(vp, uarg, true);
+		break;
+	case MSHV_VP_TRANSLATE_GVA:
+		ret = mshv_vp_ioctl_translate_gva(vp, uarg);
+		break;
+	case MSHV_ROOT_HVCALL:
+		ret = mshv_ioctl_root_hvcall(vp->partition->id, uarg);
+		break;
+	default:
+		ret = -ENOTTY;
+		break;
+	}
+	mutex_unlock(&vp->mutex);
+	return ret;
+}
+
+static vm_fault_t mshv_vp_fault(struct vm_fault *vmf)
+{
+	struct mshv_vp *vp = vmf->vma->vm_file->private_data;
+	struct page *page = mshv_vp_state_page(vp, vmf->pgoff);
+
+	if (!page)
+		return VM_FAULT_SIGBUS;
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct mshv_vp_vm_ops = {
+	.fault = mshv_vp_fault,
+};
+
+/*
+ * One shared state page per mapping, at its page offset.  The intercept
+ * message page is the hypervisor's to write: userspace may only read it.
+ */
+static int mshv_vp_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	struct mshv_vp *vp = filp->private_data;
+
+	/* A private copy would never reach the hypervisor. */
+	if (vma_pages(vma) != 1 || !(vma->vm_flags & VM_SHARED) ||
+	    !mshv_vp_state_page(vp, vma->vm_pgoff))
+		return -EINVAL;
+	if (vma->vm_pgoff == MSHV_VP_MMAP_OFFSET_INTERCEPT_MESSAGE) {
+		if (vma->vm_flags & VM_WRITE)
+			return -EPERM;
+		vm_flags_clear(vma, VM_MAYWRITE);
+	}
+	/* No pins: the page goes back to the hypervisor with the VP. */
+	vm_flags_set(vma, VM_IO | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &mshv_vp_vm_ops;
+	return 0;
+}
+
+static int mshv_vp_release(struct inode *inode, struct file *filp)
+{
+	struct mshv_vp *vp = filp->private_data;
+
+	mshv_partition_put(vp->partition);
+	return 0;
+}
+
+static const struct file_operations mshv_vp_fops = {
+	.owner = THIS_MODULE,
+	.release = mshv_vp_release,
+	.unlocked_ioctl = mshv_vp_ioctl,
+	.mmap = mshv_vp_mmap,
+	.llseek = noop_llseek,
+};
+
+/**
+ * mshv_ioctl_create_vp() - MSHV_CREATE_VP
+ * @pt: the partition
+ * @uarg: user &struct mshv_create_vp
+ *
+ * The VP is published, and its fd installed, only once it is fully set up.
+ *
+ * Context: Process context; takes @pt->mutex.
+ * Return: The VP fd; -EFAULT; -EINVAL for an index out of range or a
+ * partition not initialized; -EEXIST for an index in use; -EOPNOTSUPP
+ * where the hypervisor's messages do not reach the driver; -ENOMEM;
+ * -EMFILE; or a hypercall's errno.
+ */
+static long mshv_ioctl_create_vp(struct mshv_partition *pt, void __user *uarg)
+{
+	struct mshv_create_vp args;
+	struct mshv_vp *vp;
+	struct file *file;
+	u32 index;
+	int fd;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.vp_index >= MSHV_MAX_VPS)
+		return -EINVAL;
+	index = array_index_nospec(args.vp_index, MSHV_MAX_VPS);
+	/* A VP whose messages never arrive would hang every run. */
+	if (!READ_ONCE(mshv_transport)->delivers_messages) {
+		pr_warn_once("VPs need the hypervisor's SynIC messages, which this kernel does not receive yet\n");
+		return -EOPNOTSUPP;
+	}
+
+	guard(mutex)(&pt->mutex);
+	if (!pt->initialized)
+		return -EINVAL;
+	if (rcu_access_pointer(pt->vps[index]))
+		return -EEXIST;
+
+	vp = mshv_vp_create(pt, index);
+	if (IS_ERR(vp))
+		return PTR_ERR(vp);
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		mshv_vp_destroy(vp);
+		return fd;
+	}
+	file = anon_inode_getfile("mshv_vp", &mshv_vp_fops, vp, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		mshv_vp_destroy(vp);
+		return PTR_ERR(file);
+	}
+	mshv_partition_get(pt);
+	mshv_vp_publish(vp);
+	fd_install(fd, file);
+	return fd;
+}
+
 static long mshv_partition_ioctl(struct file *filp, unsigned int ioctl,
 				 unsigned long arg)
 {
@@ -422,6 +685,8 @@ static long mshv_partition_ioctl(struct file *filp, unsigned int ioctl,
 	switch (ioctl) {
 	case MSHV_INITIALIZE_PARTITION:
 		return mshv_partition_initialize(pt);
+	case MSHV_CREATE_VP:
+		return mshv_ioctl_create_vp(pt, uarg);
 	case MSHV_SET_GUEST_MEMORY:
 		return mshv_ioctl_set_guest_memory(pt, uarg);
 	case MSHV_GET_GPAP_ACCESS_BITMAP:
@@ -435,7 +700,7 @@ static long mshv_partition_ioctl(struct file *filp, unsigned int ioctl,
 
 static int mshv_partition_release(struct inode *inode, struct file *filp)
 {
-	mshv_partition_destroy(filp->private_data);
+	mshv_partition_put(filp->private_data);
 	return 0;
 }
 
@@ -608,16 +873,26 @@ static int __init mshv_root_init(void)
 	ret = mshv_detect_scheduler(role, &mshv_scheduler);
 	if (ret)
 		goto exit_transport;
+	if (role == MSHV_ROLE_L1VH) {
+		ret = hv_call_get_vmm_capabilities(&mshv_vmm_capabilities);
+		if (ret)
+			goto exit_transport;
+	}
+	ret = mshv_vp_dispatch_init();
+	if (ret)
+		goto exit_transport;
 
 	ret = misc_register(&mshv_dev);
 	if (ret)
-		goto exit_transport;
+		goto exit_dispatch;
 
 	pr_info("running as %s, scheduler: %s\n",
 		role == MSHV_ROLE_ROOT ? "root partition" : "L1 virtual host",
 		mshv_scheduler_name(mshv_scheduler));
 	return 0;
 
+exit_dispatch:
+	mshv_vp_dispatch_exit();
 exit_transport:
 	mshv_transport_exit();
 	mshv_stop_fake_backend();
@@ -627,6 +902,7 @@ exit_transport:
 static void __exit mshv_root_exit(void)
 {
 	misc_deregister(&mshv_dev);
+	mshv_vp_dispatch_exit();
 	mshv_transport_exit();
 	mshv_stop_fake_backend();
 }
