@@ -13,8 +13,14 @@
  *
  * Guest VPs follow scripts the tests write: each step is an intercept or a
  * halt.  The SynIC messages the hypervisor would send the root (opaque
- * intercepts, scheduler signals) are delivered from an irq_work, in hard
- * interrupt context, to the driver's message handler.
+ * intercepts, scheduler signals, APIC EOIs) are delivered from an irq_work,
+ * in hard interrupt context, to the driver's message handler.
+ *
+ * Interrupts the root asserts into a guest are logged per partition.  The
+ * root's doorbell ports and the guests' connections to them are kept; a
+ * guest write the tests play rings the matching doorbells: the port ids
+ * go to the SINT's ring in this CPU's SynIC event ring page, and the root
+ * hears of it from a message delivered on that same CPU.
  *
  * Tests make it misbehave on purpose: fail call N, ask for memory a number
  * of times, complete only part of a rep list, or stall.
@@ -30,16 +36,52 @@
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/string.h>
 #include <kunit/visibility.h>
 #include <asm/mshyperv.h>
 
 #include "mshv_fake_hv.h"
 
+/**
+ * struct mshv_fake_overflow - a doorbell event its event ring had no room for
+ * @port_id: the port
+ * @sint: the SINT whose ring was full
+ */
+struct mshv_fake_overflow {
+	u32 port_id;
+	u8 sint;
+};
+
+/**
+ * struct mshv_fake_pages - what the fake keeps for each CPU
+ * @input: hypercall input page
+ * @output: hypercall output page
+ * @event_ring: the SynIC event ring page, shared with the driver
+ * @head: by SINT, the slot of its ring the next event goes to
+ * @nr_overflow: events in @overflow
+ * @overflow: events that found their ring full, oldest first
+ * @sint_pending: SINTs with events the root was not told about yet
+ * @fake: the fake, for @notify
+ * @notify: tells the root about each SINT in @sint_pending, on this CPU,
+ *	in hard interrupt context: the root must read this CPU's rings
+ *
+ * The event rings of a CPU are written only on that CPU, with interrupts
+ * disabled, as the driver reads them; the rest is under the fake's lock.
+ */
 struct mshv_fake_pages {
 	void *input;
 	void *output;
+	struct hv_synic_event_ring_page *event_ring;
+	u8 head[HV_SYNIC_SINT_COUNT];
+	unsigned int nr_overflow;
+	struct mshv_fake_overflow overflow[MSHV_FAKE_EVENT_OVERFLOW];
+	unsigned long sint_pending;
+	struct mshv_fake_hv *fake;
+	struct irq_work notify;
 };
+
+static_assert(HV_SYNIC_EVENT_RING_MESSAGE_COUNT <= U8_MAX);
 
 /**
  * struct mshv_fake_req - one hypercall as a handler sees it
@@ -498,6 +540,90 @@ static u64 fake_finalize_partition(struct mshv_fake_hv *fake,
 	return HV_STATUS_SUCCESS;
 }
 
+static bool fake_is_root_id(u64 id)
+{
+	return id == HV_PARTITION_ID_SELF || id == MSHV_FAKE_ROOT_ID;
+}
+
+static struct mshv_fake_port *fake_find_port(struct mshv_fake_hv *fake,
+					     u64 port_id)
+{
+	unsigned int i;
+
+	for (i = 0; i < fake->nr_ports; i++)
+		if (fake->ports[i].port_id == port_id)
+			return &fake->ports[i];
+	return NULL;
+}
+
+static struct mshv_fake_connection *
+fake_find_connection(struct mshv_fake_hv *fake, u64 pt_id, u64 connection_id)
+{
+	unsigned int i;
+
+	for (i = 0; i < fake->nr_connections; i++)
+		if (fake->connections[i].partition_id == pt_id &&
+		    fake->connections[i].connection_id == connection_id)
+			return &fake->connections[i];
+	return NULL;
+}
+
+/* Remove from the tables, keeping the order of those left. */
+static void fake_remove_connection(struct mshv_fake_hv *fake,
+				   struct mshv_fake_connection *conn)
+{
+	unsigned int i = conn - fake->connections;
+
+	memmove(conn, conn + 1, (--fake->nr_connections - i) * sizeof(*conn));
+}
+
+static void fake_remove_port(struct mshv_fake_hv *fake,
+			     struct mshv_fake_port *port)
+{
+	unsigned int i = port - fake->ports;
+
+	memmove(port, port + 1, (--fake->nr_ports - i) * sizeof(*port));
+}
+
+/* Remove the connections to a port; gives how many there were. */
+static unsigned int fake_drop_connections(struct mshv_fake_hv *fake,
+					  u32 port_id)
+{
+	unsigned int i = 0, n = 0;
+
+	while (i < fake->nr_connections) {
+		if (fake->connections[i].port_id == port_id) {
+			fake_remove_connection(fake, &fake->connections[i]);
+			n++;
+		} else {
+			i++;
+		}
+	}
+	return n;
+}
+
+/*
+ * Remove the ports a partition may connect to, and its connections (all of
+ * them are to such ports); gives how many ports and connections there were.
+ */
+static unsigned int fake_drop_partition_ports(struct mshv_fake_hv *fake,
+					      u64 pt_id)
+{
+	unsigned int i = 0, n = 0;
+
+	while (i < fake->nr_ports) {
+		struct mshv_fake_port *port = &fake->ports[i];
+
+		if (port->connection_partition_id != pt_id) {
+			i++;
+			continue;
+		}
+		n += fake_drop_connections(fake, port->port_id) + 1;
+		fake_remove_port(fake, port);
+	}
+	return n;
+}
+
 static u64 fake_delete_partition(struct mshv_fake_hv *fake,
 				 const struct mshv_fake_req *req)
 {
@@ -518,6 +644,9 @@ static u64 fake_delete_partition(struct mshv_fake_hv *fake,
 	xa_destroy(&pt->gpa);
 	pt->nr_mapped = 0;
 	memset(pt->prop_codes, 0, sizeof(pt->prop_codes));
+	pt->nr_irqs = 0;
+	/* The driver should have deleted these itself. */
+	fake->leaked_doorbells += fake_drop_partition_ports(fake, pt->id);
 	pt->state = MSHV_FAKE_PT_FREE;
 	return HV_STATUS_SUCCESS;
 }
@@ -608,13 +737,17 @@ static bool fake_ring_pop(struct mshv_fake_msg_ring *ring,
 	return true;
 }
 
-/* Send the root a message, or hold it back for the test to release. */
+/*
+ * Send the root a message, or hold it back for the test to release.  While
+ * the test holds all delivery, a message sent waits in @pending.
+ */
 static void fake_queue_message(struct mshv_fake_hv *fake,
 			       const struct hv_message *msg, bool hold)
 {
 	if (hold)
 		fake_ring_push(fake, &fake->held, msg);
-	else if (fake_ring_push(fake, &fake->pending, msg))
+	else if (fake_ring_push(fake, &fake->pending, msg) &&
+		 !fake->hold_delivery)
 		irq_work_queue(&fake->deliver);
 }
 
@@ -1162,6 +1295,268 @@ static u64 fake_dispatch_vp(struct mshv_fake_hv *fake,
 	return HV_STATUS_SUCCESS;
 }
 
+/* ASSERT_VIRTUAL_INTERRUPT: bits 31:0 of the control word are the type. */
+#define MSHV_FAKE_IRQ_TYPE	GENMASK_ULL(31, 0)
+#define MSHV_FAKE_IRQ_CONTROL	(MSHV_FAKE_IRQ_TYPE | \
+				 HV_INTERRUPT_CONTROL_LEVEL_TRIGGERED | \
+				 HV_INTERRUPT_CONTROL_LOGICAL_DEST)
+
+static u64 fake_assert_virtual_interrupt(struct mshv_fake_hv *fake,
+					 const struct mshv_fake_req *req)
+{
+	const struct hv_input_assert_virtual_interrupt *in = req->input;
+	u64 type = in->control & MSHV_FAKE_IRQ_TYPE;
+	struct mshv_fake_partition *pt;
+	struct mshv_fake_irq *irq;
+
+	pt = fake_lookup_child(fake, in->partition_id);
+	if (!pt)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	if (pt->state != MSHV_FAKE_PT_INITIALIZED)
+		return HV_STATUS_INVALID_PARTITION_STATE;
+	if (in->target_vtl || in->reserved0 || in->reserved1 ||
+	    in->control & ~MSHV_FAKE_IRQ_CONTROL ||
+	    type > HV_X64_INTERRUPT_TYPE_LOCALINT1)
+		return HV_STATUS_INVALID_PARAMETER;
+
+	irq = &pt->irqs[pt->nr_irqs++ % MSHV_FAKE_MAX_IRQS];
+	irq->vector = in->vector;
+	irq->dest = in->dest_addr;
+	irq->type = type;
+	irq->level = in->control & HV_INTERRUPT_CONTROL_LEVEL_TRIGGERED;
+	irq->logical = in->control & HV_INTERRUPT_CONTROL_LOGICAL_DEST;
+	return HV_STATUS_SUCCESS;
+}
+
+/* Ports live in the root partition; the driver names it "self". */
+static u64 fake_create_port(struct mshv_fake_hv *fake,
+			    const struct mshv_fake_req *req)
+{
+	const struct hv_input_create_port *in = req->input;
+	const struct hv_port_info *info = &in->port_info;
+	struct mshv_fake_partition *pt;
+	struct mshv_fake_port *port;
+
+	pt = fake_lookup_child(fake, in->connection_partition_id);
+	if (!pt || !fake_is_root_id(in->port_partition_id))
+		return HV_STATUS_INVALID_PARTITION_ID;
+	if (in->port_vtl || in->min_connection_vtl || in->padding ||
+	    info->port_type != HV_PORT_TYPE_DOORBELL || info->padding ||
+	    info->reserved || info->target_sint >= HV_SYNIC_SINT_COUNT)
+		return HV_STATUS_INVALID_PARAMETER;
+	if (!in->port_id || in->port_id & ~HV_PORT_ID_MASK ||
+	    fake_find_port(fake, in->port_id))
+		return HV_STATUS_INVALID_PORT_ID;
+	if (fake->nr_ports == MSHV_FAKE_MAX_PORTS)
+		return HV_STATUS_NO_RESOURCES;
+
+	port = &fake->ports[fake->nr_ports++];
+	port->port_id = in->port_id;
+	port->connection_partition_id = pt->id;
+	port->target_sint = info->target_sint;
+	port->target_vp = info->target_vp;
+	return HV_STATUS_SUCCESS;
+}
+
+#define MSHV_FAKE_DOORBELL_FLAGS (HV_DOORBELL_FLAG_TRIGGER_SIZE_MASK | \
+				  HV_DOORBELL_FLAG_TRIGGER_ANY_VALUE)
+
+static u64 fake_connect_port(struct mshv_fake_hv *fake,
+			     const struct mshv_fake_req *req)
+{
+	const struct hv_input_connect_port *in = req->input;
+	const struct hv_connection_info *info = &in->connection_info;
+	struct mshv_fake_connection *conn;
+	struct mshv_fake_partition *pt;
+	struct mshv_fake_port *port;
+
+	pt = fake_lookup_child(fake, in->connection_partition_id);
+	if (!pt || !fake_is_root_id(in->port_partition_id))
+		return HV_STATUS_INVALID_PARTITION_ID;
+	if (in->connection_vtl || in->reserved0 || in->reserved1 ||
+	    in->reserved2 || info->port_type != HV_PORT_TYPE_DOORBELL ||
+	    info->padding || info->flags & ~MSHV_FAKE_DOORBELL_FLAGS ||
+	    (info->flags & HV_DOORBELL_FLAG_TRIGGER_SIZE_MASK) >
+	    HV_DOORBELL_FLAG_TRIGGER_SIZE_QWORD)
+		return HV_STATUS_INVALID_PARAMETER;
+	/* Connection ids are 24 bits wide, as port ids. */
+	if (!in->connection_id || in->connection_id & ~HV_PORT_ID_MASK ||
+	    fake_find_connection(fake, pt->id, in->connection_id))
+		return HV_STATUS_INVALID_CONNECTION_ID;
+	port = fake_find_port(fake, in->port_id);
+	if (!port || port->connection_partition_id != pt->id)
+		return HV_STATUS_INVALID_PORT_ID;
+	if (fake->nr_connections == MSHV_FAKE_MAX_CONNECTIONS)
+		return HV_STATUS_NO_RESOURCES;
+
+	conn = &fake->connections[fake->nr_connections++];
+	conn->partition_id = pt->id;
+	conn->connection_id = in->connection_id;
+	conn->port_id = port->port_id;
+	conn->gpa = info->gpa;
+	conn->trigger_value = info->trigger_value;
+	conn->flags = info->flags;
+	return HV_STATUS_SUCCESS;
+}
+
+/* Fast: the connection's partition, then its id and the doorbell flag. */
+static u64 fake_disconnect_port(struct mshv_fake_hv *fake,
+				const struct mshv_fake_req *req)
+{
+	const u64 *in = req->input;
+	struct mshv_fake_connection *conn = NULL;
+	struct mshv_fake_partition *pt;
+
+	pt = fake_lookup_child(fake, in[0]);
+	if (!pt)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	if (in[1] & ~(HV_PORT_ID_MASK | HV_DISCONNECT_PORT_IS_DOORBELL))
+		return HV_STATUS_INVALID_PARAMETER;
+	/* Without the flag the hypervisor looks among the other connections. */
+	if (in[1] & HV_DISCONNECT_PORT_IS_DOORBELL)
+		conn = fake_find_connection(fake, pt->id, in[1] & HV_PORT_ID_MASK);
+	if (!conn)
+		return HV_STATUS_INVALID_CONNECTION_ID;
+	fake_remove_connection(fake, conn);
+	return HV_STATUS_SUCCESS;
+}
+
+/* Fast: the port's partition, then its id. */
+static u64 fake_delete_port(struct mshv_fake_hv *fake,
+			    const struct mshv_fake_req *req)
+{
+	const u64 *in = req->input;
+	struct mshv_fake_port *port;
+
+	if (!fake_is_root_id(in[0]))
+		return HV_STATUS_INVALID_PARTITION_ID;
+	if (in[1] & ~HV_PORT_ID_MASK)
+		return HV_STATUS_INVALID_PARAMETER;
+	port = in[1] ? fake_find_port(fake, in[1]) : NULL;
+	if (!port)
+		return HV_STATUS_INVALID_PORT_ID;
+	if (fake_drop_connections(fake, port->port_id))
+		fake_violation(fake, "port deleted while connected");
+	fake_remove_port(fake, port);
+	return HV_STATUS_SUCCESS;
+}
+
+static struct hv_synic_event_ring *fake_event_ring(struct mshv_fake_pages *pages,
+						   u32 sint)
+{
+	return &pages->event_ring->sint_event_ring[sint];
+}
+
+/* Queue an event on a SINT's ring, which has room for it at its head. */
+static void fake_event_ring_put(struct mshv_fake_pages *pages, u32 sint,
+				u32 port_id)
+{
+	struct hv_synic_event_ring *ring = fake_event_ring(pages, sint);
+
+	WRITE_ONCE(ring->data[pages->head[sint]], port_id);
+	pages->head[sint] = (pages->head[sint] + 1) %
+			    HV_SYNIC_EVENT_RING_MESSAGE_COUNT;
+}
+
+static bool fake_event_ring_has_room(struct mshv_fake_pages *pages, u32 sint)
+{
+	return !READ_ONCE(fake_event_ring(pages, sint)->data[pages->head[sint]]);
+}
+
+/*
+ * A doorbell rang on this CPU: queue the port's id on its SINT's ring, or
+ * keep it aside (and say the ring is full) until the root has made room.
+ */
+static void fake_ring_doorbell(struct mshv_fake_hv *fake,
+			       struct mshv_fake_pages *pages,
+			       const struct mshv_fake_port *port)
+{
+	u32 sint = port->target_sint;
+	struct mshv_fake_overflow *ev;
+
+	fake->doorbells_rung++;
+	/*
+	 * The hypervisor signals a ring once and masks it; the root unmasks
+	 * it when it finds the ring empty, and looks once more.
+	 */
+	if (!READ_ONCE(fake_event_ring(pages, sint)->signal_masked)) {
+		WRITE_ONCE(fake_event_ring(pages, sint)->signal_masked, 1);
+		pages->sint_pending |= BIT(sint);
+	}
+	if (fake_event_ring_has_room(pages, sint)) {
+		fake_event_ring_put(pages, sint, port->port_id);
+		return;
+	}
+	WRITE_ONCE(fake_event_ring(pages, sint)->ring_full, 1);
+	if (pages->nr_overflow == MSHV_FAKE_EVENT_OVERFLOW) {
+		fake->events_dropped++;
+		return;
+	}
+	ev = &pages->overflow[pages->nr_overflow++];
+	ev->port_id = port->port_id;
+	ev->sint = sint;
+	fake->events_overflowed++;
+}
+
+/* Does a guest write of @len bytes of @value ring this doorbell? */
+static bool fake_doorbell_matches(const struct mshv_fake_connection *conn,
+				  u32 len, u64 value)
+{
+	switch (conn->flags & HV_DOORBELL_FLAG_TRIGGER_SIZE_MASK) {
+	case HV_DOORBELL_FLAG_TRIGGER_SIZE_ANY:
+		break;
+	case HV_DOORBELL_FLAG_TRIGGER_SIZE_BYTE:
+		if (len != 1)
+			return false;
+		break;
+	case HV_DOORBELL_FLAG_TRIGGER_SIZE_WORD:
+		if (len != 2)
+			return false;
+		break;
+	case HV_DOORBELL_FLAG_TRIGGER_SIZE_DWORD:
+		if (len != 4)
+			return false;
+		break;
+	default:
+		if (len != 8)
+			return false;
+		break;
+	}
+	return conn->flags & HV_DOORBELL_FLAG_TRIGGER_ANY_VALUE ||
+	       conn->trigger_value == value;
+}
+
+/*
+ * Fast: the SINT whose ring the root found empty after a full one.  Move
+ * the events kept aside for it into the ring, oldest first, while there
+ * is room.
+ */
+static u64 fake_notify_port_ring_empty(struct mshv_fake_hv *fake,
+				       const struct mshv_fake_req *req)
+{
+	struct mshv_fake_pages *pages = this_cpu_ptr(fake->pages);
+	const u64 *in = req->input;
+	unsigned int i, kept = 0;
+	u64 sint = in[0];
+
+	if (sint >= HV_SYNIC_SINT_COUNT)
+		return HV_STATUS_INVALID_PARAMETER;
+	fake->ring_empty_notifications++;
+	for (i = 0; i < pages->nr_overflow; i++) {
+		const struct mshv_fake_overflow *ev = &pages->overflow[i];
+
+		if (ev->sint == sint && fake_event_ring_has_room(pages, sint)) {
+			fake_event_ring_put(pages, sint, ev->port_id);
+			continue;
+		}
+		if (ev->sint == sint)
+			WRITE_ONCE(fake_event_ring(pages, sint)->ring_full, 1);
+		pages->overflow[kept++] = *ev;
+	}
+	pages->nr_overflow = kept;
+	return HV_STATUS_SUCCESS;
+}
+
 static const struct {
 	u16 code;
 	enum mshv_fake_kind kind;
@@ -1191,6 +1586,12 @@ static const struct {
 	{ HVCALL_SET_VP_STATE, MSHV_FAKE_VARHEAD, fake_set_vp_state },
 	{ HVCALL_TRANSLATE_VIRTUAL_ADDRESS, MSHV_FAKE_SIMPLE, fake_translate_va },
 	{ HVCALL_DISPATCH_VP, MSHV_FAKE_SIMPLE, fake_dispatch_vp },
+	{ HVCALL_ASSERT_VIRTUAL_INTERRUPT, MSHV_FAKE_SIMPLE, fake_assert_virtual_interrupt },
+	{ HVCALL_CREATE_PORT, MSHV_FAKE_SIMPLE, fake_create_port },
+	{ HVCALL_CONNECT_PORT, MSHV_FAKE_SIMPLE, fake_connect_port },
+	{ HVCALL_DISCONNECT_PORT, MSHV_FAKE_FAST, fake_disconnect_port },
+	{ HVCALL_DELETE_PORT, MSHV_FAKE_FAST, fake_delete_port },
+	{ HVCALL_NOTIFY_PORT_RING_EMPTY, MSHV_FAKE_FAST, fake_notify_port_ring_empty },
 };
 
 /* Is the control word well formed for a call of this kind? */
@@ -1421,6 +1822,11 @@ static void *fake_output_page(void)
 	return this_cpu_ptr(READ_ONCE(mshv_fake_active)->pages)->output;
 }
 
+static struct hv_synic_event_ring_page *fake_event_ring_page(void)
+{
+	return this_cpu_ptr(READ_ONCE(mshv_fake_active)->pages)->event_ring;
+}
+
 const struct mshv_transport mshv_fake_transport = {
 	.name = "fake",
 	.hypercall = fake_hypercall,
@@ -1428,6 +1834,7 @@ const struct mshv_transport mshv_fake_transport = {
 	.fast_hypercall16 = fake_fast_hypercall16,
 	.input_page = fake_input_page,
 	.output_page = fake_output_page,
+	.event_ring_page = fake_event_ring_page,
 	.delivers_messages = true,
 };
 EXPORT_SYMBOL_IF_KUNIT(mshv_fake_transport);
@@ -1448,12 +1855,59 @@ static void fake_deliver(struct irq_work *work)
 		spin_lock_irqsave(&fake->lock, flags);
 		if (delivered)
 			fake->messages_delivered++;
-		delivered = fake_ring_pop(&fake->pending, &msg);
+		delivered = !fake->hold_delivery &&
+			    fake_ring_pop(&fake->pending, &msg);
 		spin_unlock_irqrestore(&fake->lock, flags);
 		if (!delivered)
 			return;
 		mshv_handle_message(&msg);
 	}
+}
+
+/*
+ * The SynIC interrupt of one CPU, for its event rings: one message for
+ * each SINT with events queued, delivered like those of fake_deliver().
+ * Queued only on its own CPU, so it runs there: the driver reads the
+ * rings of the CPU it runs on.
+ */
+static void fake_notify(struct irq_work *work)
+{
+	struct mshv_fake_pages *pages = container_of(work, struct mshv_fake_pages,
+						     notify);
+	struct hv_notification_message_payload *payload;
+	struct mshv_fake_hv *fake = pages->fake;
+	struct hv_message msg = {};
+	bool delivered = false;
+	unsigned long flags;
+	unsigned int sint;
+
+	payload = (void *)msg.u.payload;
+	msg.header.message_type = HVMSG_SYNIC_SINT_INTERCEPT;
+	msg.header.payload_size = sizeof(*payload);
+	for (;;) {
+		spin_lock_irqsave(&fake->lock, flags);
+		if (delivered)
+			fake->messages_delivered++;
+		delivered = !fake->hold_delivery && pages->sint_pending;
+		if (delivered) {
+			sint = __ffs(pages->sint_pending);
+			pages->sint_pending &= ~BIT(sint);
+		}
+		spin_unlock_irqrestore(&fake->lock, flags);
+		if (!delivered)
+			return;
+		payload->sint_index = sint;
+		mshv_handle_message(&msg);
+	}
+}
+
+/* Wait until no CPU is delivering messages about its event rings. */
+static void fake_sync_notify(struct mshv_fake_hv *fake)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		irq_work_sync(&per_cpu_ptr(fake->pages, cpu)->notify);
 }
 
 static void fake_free_partition(struct mshv_fake_hv *fake,
@@ -1481,8 +1935,10 @@ static int fake_init_partition(struct mshv_fake_partition *pt)
  * @fake: the fake, not installed; NULL is allowed
  *
  * Pages still deposited, VPs and the state pages the fake allocated for
- * them are freed, so a failing test leaks nothing.  Messages not delivered
- * yet are delivered first; held ones are dropped.
+ * them, ports, connections and the event ring pages are freed, so a
+ * failing test leaks nothing.  Messages not delivered yet are delivered
+ * first; held ones (also while mshv_fake_hv_hold_delivery() holds all
+ * delivery) are dropped.
  *
  * Context: Process context.
  */
@@ -1494,6 +1950,8 @@ void mshv_fake_hv_destroy(struct mshv_fake_hv *fake)
 	if (!fake)
 		return;
 	irq_work_sync(&fake->deliver);
+	if (fake->pages)
+		fake_sync_notify(fake);
 	fake_free_partition(fake, &fake->root);
 	for (i = 0; i < MSHV_FAKE_MAX_PARTITIONS; i++)
 		fake_free_partition(fake, &fake->partitions[i]);
@@ -1503,6 +1961,7 @@ void mshv_fake_hv_destroy(struct mshv_fake_hv *fake)
 
 			free_page((unsigned long)pages->input);
 			free_page((unsigned long)pages->output);
+			free_page((unsigned long)pages->event_ring);
 		}
 		free_percpu(fake->pages);
 	}
@@ -1514,7 +1973,9 @@ EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_destroy);
  * mshv_fake_hv_create() - a fake hypervisor in its default state
  *
  * The default is a root partition under the root scheduler, with no VMM
- * capabilities, no child partitions and no misbehaviour.  Child partitions
+ * capabilities, no child partitions, no ports and no misbehaviour.  Each
+ * possible CPU gets its hypercall pages and an empty SynIC event ring
+ * page.  Child partitions
  * report x87, SSE and AVX as their XSAVE states and
  * %MSHV_FAKE_MAX_XSAVE_DATA_SIZE as their largest XSAVE area.
  *
@@ -1550,9 +2011,16 @@ struct mshv_fake_hv *mshv_fake_hv_create(void)
 	for_each_possible_cpu(cpu) {
 		struct mshv_fake_pages *pages = per_cpu_ptr(fake->pages, cpu);
 
+		pages->fake = fake;
+		init_irq_work(&pages->notify, fake_notify);
+	}
+	for_each_possible_cpu(cpu) {
+		struct mshv_fake_pages *pages = per_cpu_ptr(fake->pages, cpu);
+
 		pages->input = (void *)get_zeroed_page(GFP_KERNEL);
 		pages->output = (void *)get_zeroed_page(GFP_KERNEL);
-		if (!pages->input || !pages->output)
+		pages->event_ring = (void *)get_zeroed_page(GFP_KERNEL);
+		if (!pages->input || !pages->output || !pages->event_ring)
 			goto fail;
 	}
 	if (fake_init_partition(&fake->root))
@@ -1591,7 +2059,8 @@ EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_install);
  * Installs nest: a KUnit suite may install its own fake over the test-only
  * backend's, and uninstalling it puts the backend's back.  Uninstalls must
  * come in reverse order of installs.  Messages not delivered yet are
- * delivered first, while the fake still answers the handler's hypercalls.
+ * delivered first, while the fake still answers the handler's hypercalls
+ * (and hands it its event rings).
  *
  * Context: Process context, with no hypercall in flight.
  */
@@ -1600,6 +2069,7 @@ void mshv_fake_hv_uninstall(struct mshv_fake_hv *fake)
 	if (WARN_ON(READ_ONCE(mshv_fake_active) != fake))
 		return;
 	irq_work_sync(&fake->deliver);
+	fake_sync_notify(fake);
 	mshv_transport_set(fake->saved_transport);
 	WRITE_ONCE(mshv_fake_active, fake->saved_active);
 	/*
@@ -1840,13 +2310,16 @@ EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_post_message);
  * @fake: the fake hypervisor
  *
  * Returns once mshv_handle_message() has returned for every message queued
- * for delivery, including those queued meanwhile.  Held messages stay held.
+ * for delivery, including those queued meanwhile, and for every message
+ * about doorbell events.  Held messages stay held, and so does everything
+ * while mshv_fake_hv_hold_delivery() holds delivery.
  *
  * Context: Process context, interrupts enabled.
  */
 void mshv_fake_hv_flush_messages(struct mshv_fake_hv *fake)
 {
 	irq_work_sync(&fake->deliver);
+	fake_sync_notify(fake);
 }
 EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_flush_messages);
 
@@ -1960,3 +2433,354 @@ bool mshv_fake_hv_vp_state(struct mshv_fake_hv *fake, u64 pt_id, u32 vp_index,
 	return found;
 }
 EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_vp_state);
+
+/**
+ * mshv_fake_hv_irqs() - the interrupts asserted into a partition
+ * @fake: the fake hypervisor
+ * @pt_id: child partition id
+ * @out: receives the interrupts, oldest first
+ * @max: room in @out
+ *
+ * The fake keeps the last %MSHV_FAKE_MAX_IRQS interrupts
+ * ASSERT_VIRTUAL_INTERRUPT asserted since the partition's creation or
+ * mshv_fake_hv_clear_irqs(); @out receives the oldest @max of those.
+ *
+ * Context: Any context.
+ * Return: How many interrupts @out received; 0 if there is no such
+ * partition.
+ */
+unsigned int mshv_fake_hv_irqs(struct mshv_fake_hv *fake, u64 pt_id,
+			       struct mshv_fake_irq *out, unsigned int max)
+{
+	unsigned int first, i, n = 0;
+	struct mshv_fake_partition *pt;
+	unsigned long flags;
+
+	spin_lock_irqsave(&fake->lock, flags);
+	pt = fake_lookup_child(fake, pt_id);
+	if (pt) {
+		n = min(pt->nr_irqs, MSHV_FAKE_MAX_IRQS);
+		first = pt->nr_irqs - n;
+		n = min(n, max);
+		for (i = 0; i < n; i++)
+			out[i] = pt->irqs[(first + i) % MSHV_FAKE_MAX_IRQS];
+	}
+	spin_unlock_irqrestore(&fake->lock, flags);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_irqs);
+
+/**
+ * mshv_fake_hv_nr_irqs() - how many interrupts were asserted into a partition
+ * @fake: the fake hypervisor
+ * @pt_id: child partition id
+ *
+ * Context: Any context.
+ * Return: The interrupts ASSERT_VIRTUAL_INTERRUPT asserted since the
+ * partition's creation or mshv_fake_hv_clear_irqs(), all of them; 0 if
+ * there is no such partition.
+ */
+unsigned int mshv_fake_hv_nr_irqs(struct mshv_fake_hv *fake, u64 pt_id)
+{
+	struct mshv_fake_partition *pt;
+	unsigned long flags;
+	unsigned int n;
+
+	spin_lock_irqsave(&fake->lock, flags);
+	pt = fake_lookup_child(fake, pt_id);
+	n = pt ? pt->nr_irqs : 0;
+	spin_unlock_irqrestore(&fake->lock, flags);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_nr_irqs);
+
+/**
+ * mshv_fake_hv_clear_irqs() - forget the interrupts asserted into a partition
+ * @fake: the fake hypervisor
+ * @pt_id: child partition id
+ *
+ * Empties the log and sets the count to zero.  Nothing happens if there
+ * is no such partition.
+ *
+ * Context: Any context.
+ */
+void mshv_fake_hv_clear_irqs(struct mshv_fake_hv *fake, u64 pt_id)
+{
+	struct mshv_fake_partition *pt;
+	unsigned long flags;
+
+	spin_lock_irqsave(&fake->lock, flags);
+	pt = fake_lookup_child(fake, pt_id);
+	if (pt)
+		pt->nr_irqs = 0;
+	spin_unlock_irqrestore(&fake->lock, flags);
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_clear_irqs);
+
+/**
+ * mshv_fake_hv_guest_eoi() - play a guest's end of interrupt
+ * @fake: the fake hypervisor
+ * @pt_id: the guest's partition id, sent as is
+ * @vp_index: the VP that signalled the end of interrupt
+ * @vector: the interrupt's vector
+ *
+ * Sends the root an %HVMSG_X64_APIC_EOI message from @pt_id, delivered as
+ * the others; the partition and VP need not exist.
+ *
+ * Context: Any context.
+ */
+void mshv_fake_hv_guest_eoi(struct mshv_fake_hv *fake, u64 pt_id,
+			    u32 vp_index, u32 vector)
+{
+	struct hv_message msg = {};
+	struct hv_x64_apic_eoi_message *eoi = (void *)msg.u.payload;
+	unsigned long flags;
+
+	msg.header.message_type = HVMSG_X64_APIC_EOI;
+	msg.header.payload_size = sizeof(*eoi);
+	msg.header.sender = pt_id;
+	eoi->vp_index = vp_index;
+	eoi->interrupt_vector = vector;
+	spin_lock_irqsave(&fake->lock, flags);
+	fake_queue_message(fake, &msg, false);
+	spin_unlock_irqrestore(&fake->lock, flags);
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_guest_eoi);
+
+/**
+ * mshv_fake_hv_nr_ports() - number of ports the root has
+ * @fake: the fake hypervisor
+ *
+ * Context: Any context.
+ * Return: The ports created and not yet deleted.
+ */
+unsigned int mshv_fake_hv_nr_ports(struct mshv_fake_hv *fake)
+{
+	unsigned long flags;
+	unsigned int n;
+
+	spin_lock_irqsave(&fake->lock, flags);
+	n = fake->nr_ports;
+	spin_unlock_irqrestore(&fake->lock, flags);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_nr_ports);
+
+/**
+ * mshv_fake_hv_port() - a port as the fake holds it
+ * @fake: the fake hypervisor
+ * @port_id: the port's id
+ * @out: receives a copy of the port
+ *
+ * Context: Any context.
+ * Return: Whether the port exists (@out is written only if it does).
+ */
+bool mshv_fake_hv_port(struct mshv_fake_hv *fake, u32 port_id,
+		       struct mshv_fake_port *out)
+{
+	struct mshv_fake_port *port;
+	unsigned long flags;
+	bool found;
+
+	spin_lock_irqsave(&fake->lock, flags);
+	port = port_id ? fake_find_port(fake, port_id) : NULL;
+	found = port;
+	if (found)
+		*out = *port;
+	spin_unlock_irqrestore(&fake->lock, flags);
+	return found;
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_port);
+
+/**
+ * mshv_fake_hv_nr_connections() - number of connections a partition has
+ * @fake: the fake hypervisor
+ * @pt_id: child partition id
+ *
+ * Context: Any context.
+ * Return: The partition's connections made and not yet disconnected.
+ */
+unsigned int mshv_fake_hv_nr_connections(struct mshv_fake_hv *fake,
+					 u64 pt_id)
+{
+	unsigned int i, n = 0;
+	unsigned long flags;
+
+	spin_lock_irqsave(&fake->lock, flags);
+	for (i = 0; i < fake->nr_connections; i++)
+		if (fake->connections[i].partition_id == pt_id)
+			n++;
+	spin_unlock_irqrestore(&fake->lock, flags);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_nr_connections);
+
+/**
+ * mshv_fake_hv_connection() - a partition's connection at a guest address
+ * @fake: the fake hypervisor
+ * @pt_id: child partition id
+ * @gpa: the guest physical address the connection watches
+ * @out: receives a copy of the connection
+ *
+ * Context: Any context.
+ * Return: Whether the partition has a connection at @gpa; @out receives
+ * the oldest of them, and is written only if there is one.
+ */
+bool mshv_fake_hv_connection(struct mshv_fake_hv *fake, u64 pt_id, u64 gpa,
+			     struct mshv_fake_connection *out)
+{
+	unsigned long flags;
+	bool found = false;
+	unsigned int i;
+
+	spin_lock_irqsave(&fake->lock, flags);
+	for (i = 0; i < fake->nr_connections && !found; i++) {
+		const struct mshv_fake_connection *conn = &fake->connections[i];
+
+		if (conn->partition_id == pt_id && conn->gpa == gpa) {
+			*out = *conn;
+			found = true;
+		}
+	}
+	spin_unlock_irqrestore(&fake->lock, flags);
+	return found;
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_connection);
+
+/**
+ * mshv_fake_hv_guest_write_repeat() - play the same guest write, many times
+ * @fake: the fake hypervisor
+ * @pt_id: child partition id
+ * @gpa: the guest physical address written
+ * @len: the size of the write: 1, 2, 4 or 8 bytes
+ * @value: the value written; only its low @len bytes count
+ * @times: how often the guest writes it
+ *
+ * As mshv_fake_hv_guest_write(), @times over, all on the calling CPU with
+ * interrupts disabled throughout: the root hears of the events only once
+ * they are all queued.  That fills an event ring predictably: with one
+ * doorbell matching, %HV_SYNIC_EVENT_RING_MESSAGE_COUNT writes fill the
+ * ring, the next %MSHV_FAKE_EVENT_OVERFLOW wait in the CPU's overflow
+ * queue, and any more are dropped (and counted in events_dropped).
+ *
+ * Context: Any context.
+ * Return: How many doorbells rang, in all; -EINVAL for a bad @len,
+ * -ENOENT if there is no such partition.
+ */
+int mshv_fake_hv_guest_write_repeat(struct mshv_fake_hv *fake, u64 pt_id,
+				    u64 gpa, u32 len, u64 value,
+				    unsigned int times)
+{
+	const struct mshv_fake_connection *conn;
+	const struct mshv_fake_port *port;
+	struct mshv_fake_partition *pt;
+	struct mshv_fake_pages *pages;
+	unsigned int i, t;
+	unsigned long flags;
+	int rung = 0;
+
+	if (len != 1 && len != 2 && len != 4 && len != 8)
+		return -EINVAL;
+	if (len < sizeof(value))
+		value &= BIT_ULL(len * BITS_PER_BYTE) - 1;
+
+	spin_lock_irqsave(&fake->lock, flags);
+	pt = fake_lookup_child(fake, pt_id);
+	if (!pt) {
+		spin_unlock_irqrestore(&fake->lock, flags);
+		return -ENOENT;
+	}
+	/* The guest's write traps on this CPU: its event rings get the events. */
+	pages = this_cpu_ptr(fake->pages);
+	for (t = 0; t < times; t++) {
+		for (i = 0; i < fake->nr_connections; i++) {
+			conn = &fake->connections[i];
+			if (conn->partition_id != pt->id || conn->gpa != gpa ||
+			    !fake_doorbell_matches(conn, len, value))
+				continue;
+			/* CONNECT_PORT and DELETE_PORT keep every port there. */
+			port = fake_find_port(fake, conn->port_id);
+			if (WARN_ON_ONCE(!port))
+				continue;
+			fake_ring_doorbell(fake, pages, port);
+			rung++;
+		}
+	}
+	/* The SynIC interrupt that tells the root: on this CPU too. */
+	if (pages->sint_pending && !fake->hold_delivery)
+		irq_work_queue(&pages->notify);
+	spin_unlock_irqrestore(&fake->lock, flags);
+	return rung;
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_guest_write_repeat);
+
+/**
+ * mshv_fake_hv_guest_write() - play a guest's write to its memory
+ * @fake: the fake hypervisor
+ * @pt_id: child partition id
+ * @gpa: the guest physical address written
+ * @len: the size of the write: 1, 2, 4 or 8 bytes
+ * @value: the value written; only its low @len bytes count
+ *
+ * Rings each of the partition's doorbells whose connection watches @gpa
+ * and matches the write's size (or takes any size) and value (or takes
+ * any value).  The port's id goes to the ring of the port's target SINT in
+ * the calling CPU's event ring page; if that ring is full, it is marked so
+ * and the id waits in the CPU's overflow queue for NOTIFY_PORT_RING_EMPTY.
+ * Then, once per SINT that got an event, the root gets an
+ * %HVMSG_SYNIC_SINT_INTERCEPT message naming it, delivered on this CPU,
+ * unless the ring's signal is masked: it was signalled and the root has
+ * not found it empty since.
+ *
+ * Context: Any context.
+ * Return: How many doorbells rang (0 if none matched); -EINVAL for a bad
+ * @len, -ENOENT if there is no such partition.
+ */
+int mshv_fake_hv_guest_write(struct mshv_fake_hv *fake, u64 pt_id, u64 gpa,
+			     u32 len, u64 value)
+{
+	return mshv_fake_hv_guest_write_repeat(fake, pt_id, gpa, len, value, 1);
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_guest_write);
+
+/* On each CPU: deliver what its event rings held back. */
+static void fake_kick_notify(void *info)
+{
+	struct mshv_fake_hv *fake = info;
+	struct mshv_fake_pages *pages = this_cpu_ptr(fake->pages);
+	unsigned long flags;
+
+	spin_lock_irqsave(&fake->lock, flags);
+	if (pages->sint_pending && !fake->hold_delivery)
+		irq_work_queue(&pages->notify);
+	spin_unlock_irqrestore(&fake->lock, flags);
+}
+
+/**
+ * mshv_fake_hv_hold_delivery() - hold back, or let go, every message
+ * @fake: the fake hypervisor
+ * @hold: true: from now on deliver nothing; false: deliver again, and
+ *	send what was held
+ *
+ * While held, messages sent stay queued (and count against the pending
+ * ring's room), and doorbell events pile up in the event rings with a
+ * single message per CPU and SINT waiting.  Unlike the hold_message of a
+ * VP's script step and mshv_fake_hv_release_messages(), this holds
+ * everything, whoever sends it.  Releasing sends each CPU's messages
+ * about its event rings on that CPU.
+ *
+ * Context: Process context, interrupts enabled.
+ */
+void mshv_fake_hv_hold_delivery(struct mshv_fake_hv *fake, bool hold)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&fake->lock, flags);
+	fake->hold_delivery = hold;
+	if (!hold && fake->pending.count)
+		irq_work_queue(&fake->deliver);
+	spin_unlock_irqrestore(&fake->lock, flags);
+	if (!hold)
+		on_each_cpu(fake_kick_notify, fake, true);
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_hold_delivery);

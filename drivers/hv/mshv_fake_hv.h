@@ -27,6 +27,11 @@ struct task_struct;
 #define MSHV_FAKE_VP_STATE_TYPES	5
 #define MSHV_FAKE_VP_STATE_HEAD		256
 #define MSHV_FAKE_MAX_MESSAGES		64
+#define MSHV_FAKE_MAX_IRQS		64
+#define MSHV_FAKE_MAX_PORTS		256
+#define MSHV_FAKE_MAX_CONNECTIONS	256
+/* Doorbell events each CPU keeps aside while their event ring is full. */
+#define MSHV_FAKE_EVENT_OVERFLOW	16
 
 /* What a child partition reports unless SET_PARTITION_PROPERTY said else. */
 #define MSHV_FAKE_XSAVE_STATES		0x7
@@ -133,6 +138,56 @@ struct mshv_fake_msg_ring {
 };
 
 /**
+ * struct mshv_fake_irq - one interrupt ASSERT_VIRTUAL_INTERRUPT asserted
+ * @vector: the interrupt vector
+ * @dest: the destination: an APIC id, or a logical destination
+ * @type: &enum hv_interrupt_type
+ * @level: level triggered (else edge triggered)
+ * @logical: @dest is a logical destination (else a physical one)
+ */
+struct mshv_fake_irq {
+	u32 vector;
+	u64 dest;
+	u32 type;
+	bool level;
+	bool logical;
+};
+
+/**
+ * struct mshv_fake_port - a doorbell port, in the root partition
+ * @port_id: the port's id (24 bits, not zero)
+ * @connection_partition_id: the child partition that may connect to it
+ * @target_sint: the SINT its events are queued on
+ * @target_vp: the VP the root asked its events to go to; the fake
+ *	queues them on the CPU the guest's write happens on
+ */
+struct mshv_fake_port {
+	u32 port_id;
+	u64 connection_partition_id;
+	u32 target_sint;
+	u32 target_vp;
+};
+
+/**
+ * struct mshv_fake_connection - a child partition's doorbell connection
+ * @partition_id: the child partition
+ * @connection_id: its id in that partition (24 bits, not zero)
+ * @port_id: the port it signals
+ * @gpa: the guest physical address whose writes ring it
+ * @trigger_value: the value a write must have, unless @flags says any
+ * @flags: HV_DOORBELL_FLAG_*: the write's size, and whether any value
+ *	rings the doorbell
+ */
+struct mshv_fake_connection {
+	u64 partition_id;
+	u32 connection_id;
+	u32 port_id;
+	u64 gpa;
+	u64 trigger_value;
+	u64 flags;
+};
+
+/**
  * struct mshv_fake_partition - a partition as the fake hypervisor holds it
  * @state: lifecycle state
  * @id: partition id
@@ -145,6 +200,10 @@ struct mshv_fake_msg_ring {
  * @prop_values: their values
  * @nr_vps: number of VPs in @vps
  * @vps: the partition's VPs by index
+ * @nr_irqs: interrupts asserted since creation or the last
+ *	mshv_fake_hv_clear_irqs()
+ * @irqs: the last %MSHV_FAKE_MAX_IRQS of them, a ring: interrupt n is at
+ *	n % %MSHV_FAKE_MAX_IRQS
  */
 struct mshv_fake_partition {
 	enum mshv_fake_partition_state state;
@@ -158,6 +217,8 @@ struct mshv_fake_partition {
 	u64 prop_values[MSHV_FAKE_MAX_PROPERTIES];
 	unsigned int nr_vps;
 	struct mshv_fake_vp *vps[MSHV_MAX_VPS];
+	unsigned int nr_irqs;
+	struct mshv_fake_irq irqs[MSHV_FAKE_MAX_IRQS];
 };
 
 /**
@@ -212,7 +273,22 @@ struct mshv_fake_call {
  * @pending: messages queued for delivery by @deliver
  * @held: messages held back until mshv_fake_hv_release_messages()
  * @deliver: delivers @pending in hard interrupt context, as the SynIC
- * @pages: per-CPU input and output pages
+ * @hold_delivery: deliver no message, of @pending or about doorbell
+ *	events, until mshv_fake_hv_hold_delivery() lets them go again
+ * @nr_ports: number of ports in @ports
+ * @ports: the doorbell ports, oldest first
+ * @nr_connections: number of connections in @connections
+ * @connections: the doorbell connections, oldest first
+ * @doorbells_rung: doorbell events guest writes caused
+ * @events_overflowed: doorbell events that found their event ring full
+ *	and were kept aside for NOTIFY_PORT_RING_EMPTY
+ * @events_dropped: doorbell events lost because their ring and the
+ *	CPU's overflow queue were both full
+ * @ring_empty_notifications: successful NOTIFY_PORT_RING_EMPTY calls
+ * @leaked_doorbells: ports, and connections to them, that DELETE_PARTITION
+ *	of their connection partition found still there; tests expect none
+ * @pages: per-CPU hypercall pages, SynIC event ring pages and what goes
+ *	with them
  * @saved_transport: the transport to restore on uninstall
  * @saved_active: the fake that was active before this one was installed
  */
@@ -252,6 +328,17 @@ struct mshv_fake_hv {
 	struct mshv_fake_msg_ring pending;
 	struct mshv_fake_msg_ring held;
 	struct irq_work deliver;
+	bool hold_delivery;
+
+	unsigned int nr_ports;
+	struct mshv_fake_port ports[MSHV_FAKE_MAX_PORTS];
+	unsigned int nr_connections;
+	struct mshv_fake_connection connections[MSHV_FAKE_MAX_CONNECTIONS];
+	unsigned int doorbells_rung;
+	unsigned int events_overflowed;
+	unsigned int events_dropped;
+	unsigned int ring_empty_notifications;
+	unsigned int leaked_doorbells;
 
 	struct mshv_fake_pages __percpu *pages;
 	const struct mshv_transport *saved_transport;
@@ -288,5 +375,26 @@ bool mshv_fake_hv_vp_register(struct mshv_fake_hv *fake, u64 pt_id,
 			      struct hv_register_value *value);
 bool mshv_fake_hv_vp_state(struct mshv_fake_hv *fake, u64 pt_id, u32 vp_index,
 			   u32 type, void *buf, size_t len);
+
+unsigned int mshv_fake_hv_irqs(struct mshv_fake_hv *fake, u64 pt_id,
+			       struct mshv_fake_irq *out, unsigned int max);
+unsigned int mshv_fake_hv_nr_irqs(struct mshv_fake_hv *fake, u64 pt_id);
+void mshv_fake_hv_clear_irqs(struct mshv_fake_hv *fake, u64 pt_id);
+void mshv_fake_hv_guest_eoi(struct mshv_fake_hv *fake, u64 pt_id,
+			    u32 vp_index, u32 vector);
+
+unsigned int mshv_fake_hv_nr_ports(struct mshv_fake_hv *fake);
+bool mshv_fake_hv_port(struct mshv_fake_hv *fake, u32 port_id,
+		       struct mshv_fake_port *out);
+unsigned int mshv_fake_hv_nr_connections(struct mshv_fake_hv *fake,
+					 u64 pt_id);
+bool mshv_fake_hv_connection(struct mshv_fake_hv *fake, u64 pt_id, u64 gpa,
+			     struct mshv_fake_connection *out);
+int mshv_fake_hv_guest_write(struct mshv_fake_hv *fake, u64 pt_id, u64 gpa,
+			     u32 len, u64 value);
+int mshv_fake_hv_guest_write_repeat(struct mshv_fake_hv *fake, u64 pt_id,
+				    u64 gpa, u32 len, u64 value,
+				    unsigned int times);
+void mshv_fake_hv_hold_delivery(struct mshv_fake_hv *fake, bool hold);
 
 #endif /* _MSHV_FAKE_HV_H_ */

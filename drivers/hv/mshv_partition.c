@@ -31,6 +31,10 @@ struct mshv_partition *mshv_partition_create(u64 creation_flags,
 	refcount_set(&pt->ref, 1);
 	mutex_init(&pt->mutex);
 	pt->regions = RB_ROOT_CACHED;
+	spin_lock_init(&pt->irq_lock);
+	INIT_LIST_HEAD(&pt->irqfds);
+	INIT_LIST_HEAD(&pt->resample_irqfds);
+	INIT_LIST_HEAD(&pt->ioeventfds);
 	pt->root_sched = mshv_uses_root_sched();
 
 	ret = hv_call_create_partition(creation_flags, props, 0, &pt->id);
@@ -90,7 +94,8 @@ EXPORT_SYMBOL_IF_KUNIT(mshv_partition_initialize);
  * mshv_partition_destroy() - tear a partition down and free it
  * @pt: the partition, with no other user left
  *
- * Stop listening for the partition's messages, stop its VPs and unmap
+ * Remove its ioeventfds and irqfds, stop listening for the partition's
+ * messages, stop its VPs and unmap
  * their state pages, finalize (an initialized partition), unmap its memory so that the
  * hypervisor can free the page tables behind it, take back every deposited
  * page, delete, and only then unpin the guest's memory: once the partition
@@ -104,8 +109,12 @@ void mshv_partition_destroy(struct mshv_partition *pt)
 {
 	int ret;
 
-	/* No message can reach the partition's VPs after this. */
+	/* Doorbells and irqfds need the partition in the hypervisor. */
+	mshv_ioeventfd_release_all(pt);
+	mshv_irqfd_release_all(pt);
+	/* No message can reach the partition or its VPs after this. */
 	mshv_partition_unpublish(pt);
+	mshv_free_msi_routing(pt);
 	mshv_partition_stop_vps(pt);
 	mshv_partition_free_vps(pt);
 	if (pt->initialized) {

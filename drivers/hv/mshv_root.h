@@ -22,7 +22,9 @@
 #include <linux/compiler_types.h>
 #include <linux/interval_tree.h>
 #include <linux/mutex.h>
+#include <linux/list.h>
 #include <linux/refcount.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <uapi/linux/mshv.h>
@@ -43,6 +45,9 @@
  * @fast_hypercall16: register-based hypercall with 16 bytes of input.
  * @input_page: this CPU's hypercall input page.
  * @output_page: this CPU's hypercall output page.
+ * @event_ring_page: this CPU's SynIC event ring page (doorbell events
+ *	are queued there), or NULL where the backend has none yet.  Called
+ *	and used with interrupts disabled.
  * @delivers_messages: the hypervisor's SynIC messages about guest VPs
  *	reach mshv_handle_message(); without them no VP can run
  *
@@ -58,6 +63,7 @@ struct mshv_transport {
 	u64 (*fast_hypercall16)(u64 control, u64 input1, u64 input2);
 	void *(*input_page)(void);
 	void *(*output_page)(void);
+	struct hv_synic_event_ring_page *(*event_ring_page)(void);
 	bool delivers_messages;
 };
 
@@ -92,6 +98,12 @@ const struct mshv_transport *mshv_transport_set(const struct mshv_transport *t);
  * @regions: guest memory regions, an interval tree of
  *	&struct mshv_region by guest frame; under @mutex
  * @nr_regions: number of regions in @regions
+ * @irq_lock: protects @irqfds and writers of @resample_irqfds
+ * @irqfds: the partition's irqfds
+ * @resample_irqfds: irqfds with a resample eventfd, read under RCU by
+ *	the EOI handler
+ * @msi_table: MSI routing table, read under RCU; replaced under @mutex
+ * @ioeventfds: the partition's ioeventfds; under @mutex
  * @vps: the VPs by index, published with RCU for the message handler;
  *	written under @mutex
  */
@@ -103,7 +115,26 @@ struct mshv_partition {
 	bool root_sched;
 	struct rb_root_cached regions;
 	unsigned int nr_regions;
+	spinlock_t irq_lock;	/* irqfds */
+	struct list_head irqfds;
+	struct list_head resample_irqfds;
+	struct mshv_msi_table __rcu *msi_table;
+	struct list_head ioeventfds;
 	struct mshv_vp __rcu *vps[MSHV_MAX_VPS];
+};
+
+/**
+ * struct mshv_msi_route - where one GSI's interrupt goes
+ * @valid: the GSI has a route with an MSI address the driver understands
+ * @vector: interrupt vector
+ * @dest: destination APIC id (or logical destination)
+ * @control: HV_X64_INTERRUPT_TYPE_* and HV_INTERRUPT_CONTROL_* flags
+ */
+struct mshv_msi_route {
+	bool valid;
+	u32 vector;
+	u64 dest;
+	u64 control;
 };
 
 /**
@@ -216,6 +247,24 @@ int mshv_vp_dispatch_init(void);
 void mshv_vp_dispatch_exit(void);
 bool mshv_uses_root_sched(void);
 
+/* Interrupts and doorbells (mshv_irq.c, mshv_doorbell.c). */
+int mshv_set_msi_routing(struct mshv_partition *pt,
+			 const struct mshv_user_irq_entry *entries, u32 nr);
+void mshv_free_msi_routing(struct mshv_partition *pt);
+int mshv_irqfd(struct mshv_partition *pt, const struct mshv_user_irqfd *args);
+void mshv_irqfd_release_all(struct mshv_partition *pt);
+bool mshv_irqfd_eoi(struct mshv_partition *pt, u32 vector);
+int mshv_irqfd_init(void);
+void mshv_irqfd_exit(void);
+int mshv_doorbell_register(struct mshv_partition *pt, u64 gpa, u64 value,
+			   u64 flags, void (*ring)(void *data), void *data);
+void mshv_doorbell_unregister(struct mshv_partition *pt, u32 id);
+bool mshv_doorbell_events(u32 sint);
+void mshv_event_rings_reset(void);
+int mshv_ioeventfd(struct mshv_partition *pt,
+		   const struct mshv_user_ioeventfd *args);
+void mshv_ioeventfd_release_all(struct mshv_partition *pt);
+
 int mshv_partition_publish(struct mshv_partition *pt);
 void mshv_partition_unpublish(struct mshv_partition *pt);
 void mshv_handle_message(const struct hv_message *msg);
@@ -258,6 +307,8 @@ enum mshv_scheduler {
 struct file;
 long mshv_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg);
 unsigned long mshv_messages_dropped_count(void);
+void mshv_msi_decode(u32 address_lo, u32 address_hi, u32 data,
+		     struct mshv_msi_route *route);
 void mshv_set_scheduler(enum mshv_scheduler sched);
 #endif
 
@@ -321,6 +372,14 @@ int hv_call_translate_gva(u64 partition_id, u32 vp_index, u64 flags,
 int hv_call_dispatch_vp(void *input, void *output, u64 partition_id,
 			u32 vp_index, u32 flags,
 			struct hv_output_dispatch_vp *res);
+int hv_call_assert_virtual_interrupt(u64 partition_id, u32 vector, u64 dest,
+				     u64 control, bool may_sleep);
+int hv_call_create_doorbell_port(u64 partition_id, u32 port_id);
+int hv_call_connect_doorbell(u64 partition_id, u32 port_id, u64 gpa,
+			     u64 trigger_value, u64 flags);
+int hv_call_disconnect_doorbell(u64 partition_id, u32 connection_id);
+int hv_call_delete_port(u32 port_id);
+int hv_call_notify_port_ring_empty(u32 sint_index);
 int hv_call_passthrough(u64 partition_id, u16 code, u16 rep_count,
 			const void *in, u16 in_sz, void *out, u16 out_sz,
 			u64 *status, u16 *reps_done);

@@ -1461,3 +1461,208 @@ int hv_call_dispatch_vp(void *input, void *output, u64 partition_id,
 	return mshv_status_to_errno(status);
 }
 EXPORT_SYMBOL_IF_KUNIT(hv_call_dispatch_vp);
+
+struct mshv_assert_ctx {
+	u64 partition_id;
+	u64 control;
+	u64 dest;
+	u32 vector;
+};
+
+static void mshv_fill_assert(void *in, void *ctx)
+{
+	const struct mshv_assert_ctx *c = ctx;
+	struct hv_input_assert_virtual_interrupt *input = in;
+
+	input->partition_id = c->partition_id;
+	input->control = c->control;
+	input->dest_addr = c->dest;
+	input->vector = c->vector;
+}
+
+/**
+ * hv_call_assert_virtual_interrupt() - raise an interrupt in a guest
+ * @partition_id: the partition
+ * @vector: the interrupt vector
+ * @dest: destination APIC id (or logical destination)
+ * @control: HV_X64_INTERRUPT_TYPE_* and HV_INTERRUPT_CONTROL_* flags
+ * @may_sleep: deposit memory and retry where the hypervisor asks for it;
+ *	without, such an answer is -ENOMEM
+ *
+ * Context: Any context; process context with @may_sleep.
+ * Return: 0 or a negative errno.
+ */
+int hv_call_assert_virtual_interrupt(u64 partition_id, u32 vector, u64 dest,
+				     u64 control, bool may_sleep)
+{
+	struct mshv_assert_ctx ctx = {
+		.partition_id = partition_id,
+		.control = control,
+		.dest = dest,
+		.vector = vector,
+	};
+	struct mshv_simple_call call = {
+		.control = hv_control(HVCALL_ASSERT_VIRTUAL_INTERRUPT),
+		.deposit_to = partition_id,
+		.may_deposit = may_sleep,
+		.fill = mshv_fill_assert,
+		.ctx = &ctx,
+	};
+
+	return mshv_simple_call_run(&call);
+}
+EXPORT_SYMBOL_IF_KUNIT(hv_call_assert_virtual_interrupt);
+
+struct mshv_port_ctx {
+	u64 partition_id;
+	u32 port_id;
+	u64 gpa;
+	u64 trigger_value;
+	u64 flags;
+};
+
+static void mshv_fill_create_port(void *in, void *ctx)
+{
+	const struct mshv_port_ctx *c = ctx;
+	struct hv_input_create_port *input = in;
+
+	input->port_partition_id = HV_PARTITION_ID_SELF;
+	input->port_id = c->port_id;
+	input->connection_partition_id = c->partition_id;
+	input->port_info.port_type = HV_PORT_TYPE_DOORBELL;
+	input->port_info.target_sint = HV_SYNIC_DOORBELL_SINT_INDEX;
+	input->port_info.target_vp = HV_ANY_VP;
+}
+
+/**
+ * hv_call_create_doorbell_port() - create a doorbell port in the root
+ * @partition_id: the guest partition that may connect to it
+ * @port_id: the port's id, chosen by the driver
+ *
+ * Its events are queued on the doorbell SINT of any root VP.
+ *
+ * Context: Process context; may sleep (deposits memory on demand).
+ * Return: 0 or a negative errno.
+ */
+int hv_call_create_doorbell_port(u64 partition_id, u32 port_id)
+{
+	struct mshv_port_ctx ctx = {
+		.partition_id = partition_id,
+		.port_id = port_id,
+	};
+	struct mshv_simple_call call = {
+		.control = hv_control(HVCALL_CREATE_PORT),
+		.deposit_to = HV_PARTITION_ID_SELF,
+		.may_deposit = true,
+		.fill = mshv_fill_create_port,
+		.ctx = &ctx,
+	};
+
+	return mshv_simple_call_run(&call);
+}
+EXPORT_SYMBOL_IF_KUNIT(hv_call_create_doorbell_port);
+
+static void mshv_fill_connect_port(void *in, void *ctx)
+{
+	const struct mshv_port_ctx *c = ctx;
+	struct hv_input_connect_port *input = in;
+
+	input->connection_partition_id = c->partition_id;
+	input->connection_id = c->port_id;
+	input->port_partition_id = HV_PARTITION_ID_SELF;
+	input->port_id = c->port_id;
+	input->connection_info.port_type = HV_PORT_TYPE_DOORBELL;
+	input->connection_info.gpa = c->gpa;
+	input->connection_info.trigger_value = c->trigger_value;
+	input->connection_info.flags = c->flags;
+}
+
+/**
+ * hv_call_connect_doorbell() - ring a doorbell port on guest writes
+ * @partition_id: the guest partition
+ * @port_id: the doorbell port, also used as the connection's id
+ * @gpa: guest physical address whose writes ring it
+ * @trigger_value: the value a write must carry, unless @flags say any
+ * @flags: HV_DOORBELL_FLAG_*: the access size, and whether any value rings
+ *
+ * Context: Process context; may sleep (deposits memory on demand).
+ * Return: 0 or a negative errno.
+ */
+int hv_call_connect_doorbell(u64 partition_id, u32 port_id, u64 gpa,
+			     u64 trigger_value, u64 flags)
+{
+	struct mshv_port_ctx ctx = {
+		.partition_id = partition_id,
+		.port_id = port_id,
+		.gpa = gpa,
+		.trigger_value = trigger_value,
+		.flags = flags,
+	};
+	struct mshv_simple_call call = {
+		.control = hv_control(HVCALL_CONNECT_PORT),
+		.deposit_to = partition_id,
+		.may_deposit = true,
+		.fill = mshv_fill_connect_port,
+		.ctx = &ctx,
+	};
+
+	return mshv_simple_call_run(&call);
+}
+EXPORT_SYMBOL_IF_KUNIT(hv_call_connect_doorbell);
+
+/**
+ * hv_call_disconnect_doorbell() - stop guest writes ringing a doorbell
+ * @partition_id: the guest partition
+ * @connection_id: the connection's id
+ *
+ * Context: Any context.
+ * Return: 0 or a negative errno.
+ */
+int hv_call_disconnect_doorbell(u64 partition_id, u32 connection_id)
+{
+	u64 status;
+
+	status = transport()->fast_hypercall16(hv_control(HVCALL_DISCONNECT_PORT) |
+					       HV_HYPERCALL_FAST_BIT,
+					       partition_id,
+					       connection_id |
+					       HV_DISCONNECT_PORT_IS_DOORBELL);
+	return mshv_status_to_errno(status);
+}
+EXPORT_SYMBOL_IF_KUNIT(hv_call_disconnect_doorbell);
+
+/**
+ * hv_call_delete_port() - delete a port of the root partition
+ * @port_id: the port
+ *
+ * Context: Any context.
+ * Return: 0 or a negative errno.
+ */
+int hv_call_delete_port(u32 port_id)
+{
+	u64 status;
+
+	status = transport()->fast_hypercall16(hv_control(HVCALL_DELETE_PORT) |
+					       HV_HYPERCALL_FAST_BIT,
+					       HV_PARTITION_ID_SELF, port_id);
+	return mshv_status_to_errno(status);
+}
+EXPORT_SYMBOL_IF_KUNIT(hv_call_delete_port);
+
+/**
+ * hv_call_notify_port_ring_empty() - tell the hypervisor a full event
+ *	ring has room again
+ * @sint_index: the SINT whose ring on this CPU was drained
+ *
+ * Context: Any context; interrupts disabled (the ring is this CPU's).
+ * Return: 0 or a negative errno.
+ */
+int hv_call_notify_port_ring_empty(u32 sint_index)
+{
+	u64 status;
+
+	status = transport()->fast_hypercall8(hv_control(HVCALL_NOTIFY_PORT_RING_EMPTY) |
+					      HV_HYPERCALL_FAST_BIT, sint_index);
+	return mshv_status_to_errno(status);
+}
+EXPORT_SYMBOL_IF_KUNIT(hv_call_notify_port_ring_empty);

@@ -676,6 +676,67 @@ static long mshv_ioctl_create_vp(struct mshv_partition *pt, void __user *uarg)
 	return fd;
 }
 
+static long mshv_ioctl_irqfd(struct mshv_partition *pt, void __user *uarg)
+{
+	struct mshv_user_irqfd args;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.flags & ~MSHV_IRQFD_FLAGS_MASK)
+		return -EINVAL;
+	/* The resample fd is read only with its flag, and then must be one. */
+	if (!(args.flags & BIT(MSHV_IRQFD_BIT_RESAMPLE)) && args.resamplefd &&
+	    args.resamplefd != -1)
+		return -EINVAL;
+	return mshv_irqfd(pt, &args);
+}
+
+static long mshv_ioctl_ioeventfd(struct mshv_partition *pt, void __user *uarg)
+{
+	struct mshv_user_ioeventfd args;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	return mshv_ioeventfd(pt, &args);
+}
+
+/**
+ * mshv_ioctl_set_msi_routing() - MSHV_SET_MSI_ROUTING
+ * @pt: the partition
+ * @uarg: user &struct mshv_user_irq_table and its entries
+ *
+ * The number of entries is checked before any of them is copied.
+ *
+ * Context: Process context; may sleep.
+ * Return: 0; -EFAULT; -EINVAL for more than %MSHV_MAX_GSI_ROUTES entries,
+ * a reserved field, a GSI out of range or routed twice; -ENOMEM.
+ */
+static long mshv_ioctl_set_msi_routing(struct mshv_partition *pt,
+				       void __user *uarg)
+{
+	struct mshv_user_irq_table __user *utable = uarg;
+	struct mshv_user_irq_entry *entries = NULL;
+	struct mshv_user_irq_table table;
+	long ret;
+
+	if (copy_from_user(&table, utable, sizeof(table)))
+		return -EFAULT;
+	if (table.rsvd || table.nr > MSHV_MAX_GSI_ROUTES)
+		return -EINVAL;
+	if (table.nr) {
+		entries = mshv_alloc(vmemdup_array_user(utable->entries,
+							table.nr,
+							sizeof(*entries)));
+		if (!entries)
+			return -ENOMEM;
+		if (IS_ERR(entries))
+			return PTR_ERR(entries);
+	}
+	ret = mshv_set_msi_routing(pt, entries, table.nr);
+	kvfree(entries);
+	return ret;
+}
+
 static long mshv_partition_ioctl(struct file *filp, unsigned int ioctl,
 				 unsigned long arg)
 {
@@ -689,6 +750,12 @@ static long mshv_partition_ioctl(struct file *filp, unsigned int ioctl,
 		return mshv_ioctl_create_vp(pt, uarg);
 	case MSHV_SET_GUEST_MEMORY:
 		return mshv_ioctl_set_guest_memory(pt, uarg);
+	case MSHV_IRQFD:
+		return mshv_ioctl_irqfd(pt, uarg);
+	case MSHV_IOEVENTFD:
+		return mshv_ioctl_ioeventfd(pt, uarg);
+	case MSHV_SET_MSI_ROUTING:
+		return mshv_ioctl_set_msi_routing(pt, uarg);
 	case MSHV_GET_GPAP_ACCESS_BITMAP:
 		return mshv_ioctl_access_bitmap(pt, uarg);
 	case MSHV_ROOT_HVCALL:
@@ -881,16 +948,21 @@ static int __init mshv_root_init(void)
 	ret = mshv_vp_dispatch_init();
 	if (ret)
 		goto exit_transport;
+	ret = mshv_irqfd_init();
+	if (ret)
+		goto exit_dispatch;
 
 	ret = misc_register(&mshv_dev);
 	if (ret)
-		goto exit_dispatch;
+		goto exit_irqfd;
 
 	pr_info("running as %s, scheduler: %s\n",
 		role == MSHV_ROLE_ROOT ? "root partition" : "L1 virtual host",
 		mshv_scheduler_name(mshv_scheduler));
 	return 0;
 
+exit_irqfd:
+	mshv_irqfd_exit();
 exit_dispatch:
 	mshv_vp_dispatch_exit();
 exit_transport:
@@ -902,6 +974,7 @@ exit_transport:
 static void __exit mshv_root_exit(void)
 {
 	misc_deregister(&mshv_dev);
+	mshv_irqfd_exit();
 	mshv_vp_dispatch_exit();
 	mshv_transport_exit();
 	mshv_stop_fake_backend();

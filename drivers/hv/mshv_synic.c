@@ -140,13 +140,31 @@ static bool mshv_handle_signal_bitset(const struct hv_message *msg)
 	return all;
 }
 
+static bool mshv_handle_sint_intercept(const struct hv_message *msg)
+{
+	const struct hv_notification_message_payload *note =
+		(const void *)msg->u.payload;
+
+	return mshv_doorbell_events(note->sint_index);
+}
+
+static bool mshv_handle_eoi(const struct hv_message *msg)
+{
+	const struct hv_x64_apic_eoi_message *eoi = (const void *)msg->u.payload;
+	struct mshv_partition *pt = xa_load(&mshv_partitions, msg->header.sender);
+
+	return pt && mshv_irqfd_eoi(pt, eoi->interrupt_vector);
+}
+
 /**
  * mshv_handle_message() - act on a message from the hypervisor
  * @msg: the message, as read from the intercept SINT's message slot
  *
- * Wakes the VPs the message is about.  A message for a partition or VP
- * that does not exist (any more) is dropped and counted: a VP may go away
- * while a message about it is in flight.
+ * Wakes the VPs the message is about, runs the doorbells queued on the
+ * event ring it announces, or resamples the irqfds of the interrupt the
+ * guest acknowledged.  A message for a partition or VP that does not
+ * exist (any more) is dropped and counted: a VP may go away while a
+ * message about it is in flight.
  *
  * Context: Interrupt context, or any context with interrupts disabled.
  */
@@ -164,6 +182,12 @@ void mshv_handle_message(const struct hv_message *msg)
 		break;
 	case HVMSG_SCHEDULER_VP_SIGNAL_BITSET:
 		handled = mshv_handle_signal_bitset(msg);
+		break;
+	case HVMSG_SYNIC_SINT_INTERCEPT:
+		handled = mshv_handle_sint_intercept(msg);
+		break;
+	case HVMSG_X64_APIC_EOI:
+		handled = mshv_handle_eoi(msg);
 		break;
 	default:
 		handled = false;

@@ -498,6 +498,121 @@ struct hv_vp_signal_pair_scheduler_message {
 	u8 reserved2[4];
 } __packed;
 
+/* ASSERT_VIRTUAL_INTERRUPT (the interrupt types are 6.12's) */
+
+/* hv_input_assert_virtual_interrupt.control: type, then these flags */
+#define HV_INTERRUPT_CONTROL_LEVEL_TRIGGERED	BIT_ULL(32)
+#define HV_INTERRUPT_CONTROL_LOGICAL_DEST	BIT_ULL(33)
+
+struct hv_input_assert_virtual_interrupt {
+	u64 partition_id;
+	u64 control;			/* enum hv_interrupt_type | flags */
+	u64 dest_addr;			/* APIC id, or logical destination */
+	u32 vector;
+	u8 target_vtl;
+	u8 reserved0;
+	u16 reserved1;
+} __packed;
+
+/* Ports and connections: CREATE/CONNECT/DISCONNECT/DELETE_PORT */
+#define HV_PORT_TYPE_DOORBELL			4
+#define HV_ANY_VP				0xffffffff
+
+/* The SINT doorbell events are queued on, as intercepts. */
+#define HV_SYNIC_DOORBELL_SINT_INDEX		5
+
+#define HV_DOORBELL_FLAG_TRIGGER_SIZE_ANY	0x0
+#define HV_DOORBELL_FLAG_TRIGGER_SIZE_BYTE	0x1
+#define HV_DOORBELL_FLAG_TRIGGER_SIZE_WORD	0x2
+#define HV_DOORBELL_FLAG_TRIGGER_SIZE_DWORD	0x3
+#define HV_DOORBELL_FLAG_TRIGGER_SIZE_QWORD	0x4
+#define HV_DOORBELL_FLAG_TRIGGER_SIZE_MASK	0x7
+#define HV_DOORBELL_FLAG_TRIGGER_ANY_VALUE	0x80000000
+
+struct hv_port_info {
+	u32 port_type;
+	u32 padding;
+	/* The doorbell variant: the SINT and VP events go to. */
+	u32 target_sint;
+	u32 target_vp;
+	u64 reserved;
+} __packed;
+
+struct hv_connection_info {
+	u32 port_type;
+	u32 padding;
+	/* The doorbell variant: which guest writes ring the doorbell. */
+	u64 gpa;
+	u64 trigger_value;
+	u64 flags;			/* HV_DOORBELL_FLAG_* */
+} __packed;
+
+struct hv_input_create_port {
+	u64 port_partition_id;
+	u32 port_id;			/* 24 bits */
+	u8 port_vtl;
+	u8 min_connection_vtl;
+	u16 padding;
+	u64 connection_partition_id;
+	struct hv_port_info port_info;
+	u64 proximity_domain_info;
+} __packed;
+
+struct hv_input_connect_port {
+	u64 connection_partition_id;
+	u32 connection_id;		/* 24 bits */
+	u8 connection_vtl;
+	u8 reserved0;
+	u16 reserved1;
+	u64 port_partition_id;
+	u32 port_id;
+	u32 reserved2;
+	struct hv_connection_info connection_info;
+	u64 proximity_domain_info;
+} __packed;
+
+/* DISCONNECT_PORT (fast, 16 bytes): the second word's flag */
+#define HV_DISCONNECT_PORT_IS_DOORBELL		BIT_ULL(32)
+
+#define HV_PORT_ID_MASK				GENMASK(23, 0)
+
+/* The SynIC event ring: each SINT's ring of queued port ids */
+#define HV_SYNIC_EVENT_RING_MESSAGE_COUNT	63
+
+struct hv_synic_event_ring {
+	u8 signal_masked;
+	u8 ring_full;
+	u16 reserved;
+	u32 data[HV_SYNIC_EVENT_RING_MESSAGE_COUNT];
+} __packed;
+
+struct hv_synic_event_ring_page {
+	struct hv_synic_event_ring sint_event_ring[HV_SYNIC_SINT_COUNT];
+};
+
+/*
+ * A SINT configured as an intercept SINT signals its events with this
+ * message on the intercept SINT; the payload names the SINT.
+ */
+#define HVMSG_SYNIC_SINT_INTERCEPT		0x80000061
+
+struct hv_notification_message_payload {
+	u32 sint_index;
+} __packed;
+
+struct hv_x64_apic_eoi_message {
+	u32 vp_index;
+	u32 interrupt_vector;
+} __packed;
+
+static_assert(sizeof(struct hv_input_assert_virtual_interrupt) == 32);
+static_assert(sizeof(struct hv_port_info) == 24);
+static_assert(sizeof(struct hv_connection_info) == 32);
+static_assert(sizeof(struct hv_input_create_port) == 56);
+static_assert(sizeof(struct hv_input_connect_port) == 72);
+static_assert(sizeof(struct hv_synic_event_ring) == 256);
+static_assert(sizeof(struct hv_synic_event_ring_page) == HV_HYP_PAGE_SIZE);
+
 static_assert(sizeof(struct hv_input_create_vp) == 40);
 static_assert(sizeof(struct hv_input_delete_vp) == 16);
 static_assert(sizeof(struct hv_register_assoc) == 32);

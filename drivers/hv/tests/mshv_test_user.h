@@ -109,6 +109,18 @@ static inline u64 mshv_test_only_partition(struct kunit *test)
 	return 0;
 }
 
+/* An initialized partition; returns its fd and, in *@id, its id. */
+static inline int mshv_test_partition(struct kunit *test, u64 *id)
+{
+	int fd = mshv_test_create_partition(test, 0);
+
+	KUNIT_ASSERT_GE(test, fd, 0);
+	KUNIT_ASSERT_EQ(test, mshv_test_ioctl(fd, MSHV_INITIALIZE_PARTITION,
+					      NULL), 0);
+	*id = mshv_test_only_partition(test);
+	return fd;
+}
+
 /*
  * DMA pins on the folio behind a user address.  Plain references come and
  * go (the LRU batches hold some), pins are what the driver takes.

@@ -73,18 +73,6 @@ static void use_scheduler(struct kunit *test, enum mshv_scheduler sched)
 	}
 }
 
-/* An initialized partition; returns its fd. */
-static int make_partition(struct kunit *test, u64 *id)
-{
-	int fd = mshv_test_create_partition(test, 0);
-
-	KUNIT_ASSERT_GE(test, fd, 0);
-	KUNIT_ASSERT_EQ(test, mshv_test_ioctl(fd, MSHV_INITIALIZE_PARTITION,
-					      NULL), 0);
-	*id = mshv_test_only_partition(test);
-	return fd;
-}
-
 static long create_vp(struct kunit *test, int pt_fd, u32 index)
 {
 	struct mshv_create_vp args = { .vp_index = index };
@@ -296,7 +284,7 @@ static int setup_vp_now(struct kunit *test, u64 *id)
 {
 	int pt_fd, vp_fd;
 
-	pt_fd = make_partition(test, id);
+	pt_fd = mshv_test_partition(test, id);
 	vp_fd = create_vp(test, pt_fd, 0);
 	KUNIT_ASSERT_GE(test, vp_fd, 0);
 	mshv_test_close(pt_fd);
@@ -576,7 +564,7 @@ static void create_vp_fails_at_every_call(struct kunit *test)
 	int pt_fd, fd;
 	u64 id;
 
-	pt_fd = make_partition(test, &id);
+	pt_fd = mshv_test_partition(test, &id);
 	for (n = 1; ; n++) {
 		fake->fail_at_call = fake->nr_calls + n;
 		fake->fail_status = HV_STATUS_INVALID_PARAMETER;
@@ -603,7 +591,7 @@ static void create_vp_fails_at_every_allocation(struct kunit *test)
 	int pt_fd, fd;
 	u64 id;
 
-	pt_fd = make_partition(test, &id);
+	pt_fd = mshv_test_partition(test, &id);
 	for (n = 1; ; n++) {
 		mshv_test_fail_nth(test, n);
 		fd = create_vp(test, pt_fd, 5);
@@ -630,7 +618,7 @@ static void create_vp_deposits_on_demand(struct kunit *test)
 	int pt_fd, fd;
 	u64 id;
 
-	pt_fd = make_partition(test, &id);
+	pt_fd = mshv_test_partition(test, &id);
 	fake->need_memory_calls = 2;
 	fake->need_memory_status = HV_STATUS_INSUFFICIENT_MEMORY;
 	fake->need_memory_code = HVCALL_CREATE_VP;
@@ -651,7 +639,7 @@ static void create_vp_provides_pages(struct kunit *test)
 	int pt_fd, fd;
 	u64 id;
 
-	pt_fd = make_partition(test, &id);
+	pt_fd = mshv_test_partition(test, &id);
 	mshv_vmm_capabilities = HV_VMM_CAP_PROVIDE_OVERLAY_GPFN;
 	fd = create_vp(test, pt_fd, 2);
 	mshv_vmm_capabilities = saved;
@@ -698,7 +686,7 @@ static void vp_mmap(struct kunit *test)
 	int pt_fd, fd;
 	u64 id, word;
 
-	pt_fd = make_partition(test, &id);
+	pt_fd = mshv_test_partition(test, &id);
 	fd = create_vp(test, pt_fd, 0);
 	KUNIT_ASSERT_GE(test, fd, 0);
 	vp = fake_vp(test, id, 0);
@@ -793,7 +781,7 @@ static void vp_state_round_trip(struct kunit *test)
 	u32 size;
 	u64 id;
 
-	pt_fd = make_partition(test, &id);
+	pt_fd = mshv_test_partition(test, &id);
 	fd = create_vp(test, pt_fd, 0);
 	KUNIT_ASSERT_GE(test, fd, 0);
 
@@ -848,7 +836,7 @@ static void vp_state_rejects_bad_input(struct kunit *test)
 	u32 size = PAGE_SIZE;
 	u64 id;
 
-	pt_fd = make_partition(test, &id);
+	pt_fd = mshv_test_partition(test, &id);
 	fd = create_vp(test, pt_fd, 0);
 	KUNIT_ASSERT_GE(test, fd, 0);
 	calls = fake->nr_calls;
@@ -894,7 +882,7 @@ static void translate_gva(struct kunit *test)
 	int pt_fd, fd;
 	u64 id, result, gpa;
 
-	pt_fd = make_partition(test, &id);
+	pt_fd = mshv_test_partition(test, &id);
 	fd = create_vp(test, pt_fd, 0);
 	KUNIT_ASSERT_GE(test, fd, 0);
 	KUNIT_ASSERT_EQ(test, mshv_test_set_memory(test, pt_fd, 0x10, PAGE_SIZE,
@@ -946,7 +934,7 @@ static void vp_root_hvcall(struct kunit *test)
 	int pt_fd, fd;
 	u64 id;
 
-	pt_fd = make_partition(test, &id);
+	pt_fd = mshv_test_partition(test, &id);
 	fd = create_vp(test, pt_fd, 0);
 	KUNIT_ASSERT_GE(test, fd, 0);
 
@@ -985,7 +973,7 @@ static void message_for_unknown_vp_dropped(struct kunit *test)
 	u64 id;
 
 	use_scheduler(test, MSHV_SCHED_ROOT);
-	pt_fd = make_partition(test, &id);
+	pt_fd = mshv_test_partition(test, &id);
 	fd = create_vp(test, pt_fd, 0);
 	KUNIT_ASSERT_GE(test, fd, 0);
 
@@ -1054,7 +1042,7 @@ static void teardown_stops_vps(struct kunit *test)
 	u64 id;
 
 	use_scheduler(test, MSHV_SCHED_CORE);
-	pt_fd = make_partition(test, &id);
+	pt_fd = mshv_test_partition(test, &id);
 	fd = create_vp(test, pt_fd, 0);
 	KUNIT_ASSERT_GE(test, fd, 0);
 	exit = intercept(id, 0, 51);
@@ -1120,7 +1108,7 @@ static void concurrent_runs_and_changes(struct kunit *test)
 	u64 id;
 
 	use_scheduler(test, *sched);
-	pt_fd = make_partition(test, &id);
+	pt_fd = mshv_test_partition(test, &id);
 	for (i = 0; i < 2; i++) {
 		fds[i] = create_vp(test, pt_fd, i);
 		KUNIT_ASSERT_GE(test, fds[i], 0);
