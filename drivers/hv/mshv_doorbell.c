@@ -50,22 +50,6 @@ struct mshv_event_ring_tails {
 static DEFINE_PER_CPU(struct mshv_event_ring_tails, mshv_event_ring_tails);
 
 /**
- * mshv_event_rings_reset() - read new event rings from their start
- *
- * For a SynIC set up anew (another transport): its rings start empty.
- *
- * Context: Process context, with no message in flight.
- */
-void mshv_event_rings_reset(void)
-{
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		memset(per_cpu_ptr(&mshv_event_ring_tails, cpu), 0,
-		       sizeof(struct mshv_event_ring_tails));
-}
-
-/**
  * mshv_doorbell_register() - ring @ring on guest writes at @gpa
  * @pt: the partition
  * @gpa: guest physical address
@@ -189,7 +173,7 @@ bool mshv_doorbell_events(u32 sint)
 
 	if (sint != HV_SYNIC_DOORBELL_SINT_INDEX)
 		return false;
-	page = READ_ONCE(mshv_transport)->event_ring_page();
+	page = mshv_synic_event_rings();
 	if (!page)
 		return false;
 	while ((id = mshv_event_ring_next(page, sint))) {

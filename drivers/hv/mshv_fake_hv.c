@@ -13,8 +13,12 @@
  *
  * Guest VPs follow scripts the tests write: each step is an intercept or a
  * halt.  The SynIC messages the hypervisor would send the root (opaque
- * intercepts, scheduler signals, APIC EOIs) are delivered from an irq_work,
- * in hard interrupt context, to the driver's message handler.
+ * intercepts, scheduler signals, APIC EOIs, word of doorbell events) go
+ * through a model of the root's SynIC: each is queued on the CPU that sends
+ * it, and an irq_work on that CPU, in hard interrupt context, puts it in
+ * the message slot of the CPU's SynIC message page and calls the driver's
+ * SynIC interrupt handler, as the hypervisor's interrupt would.  The driver
+ * programs that SynIC through the transport's SynIC register ops.
  *
  * Interrupts the root asserts into a guest are logged per partition.  The
  * root's doorbell ports and the guests' connections to them are kept; a
@@ -31,6 +35,7 @@
 #include <linux/irq_work.h>
 #include <linux/irqflags.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
@@ -54,31 +59,73 @@ struct mshv_fake_overflow {
 };
 
 /**
- * struct mshv_fake_pages - what the fake keeps for each CPU
- * @input: hypercall input page
- * @output: hypercall output page
- * @event_ring: the SynIC event ring page, shared with the driver
- * @head: by SINT, the slot of its ring the next event goes to
+ * struct mshv_fake_synic - one CPU's SynIC, as the hardware holds it
+ * @scontrol: HV_MSR_SCONTROL
+ * @simp: HV_MSR_SIMP: the message page's frame, and whether it is enabled
+ * @siefp: HV_MSR_SIEFP: the event flags page's frame, likewise
+ * @sirbp: HV_MSR_SIRBP: the event ring page's frame, likewise
+ * @sint: HV_MSR_SINT0 on, by SINT
+ * @message_page: the SynIC message page
+ * @event_flags: the SynIC event flags page; the fake sets no flag in it
+ * @event_ring: the SynIC event ring page
+ * @head: by SINT, the slot of its event ring the next event goes to
  * @nr_overflow: events in @overflow
  * @overflow: events that found their ring full, oldest first
- * @sint_pending: SINTs with events the root was not told about yet
- * @fake: the fake, for @notify
- * @notify: tells the root about each SINT in @sint_pending, on this CPU,
- *	in hard interrupt context: the root must read this CPU's rings
+ * @awaiting_eom: the root was told more messages wait (msg_pending); the
+ *	SynIC delivers the next one only after its end of message
  *
- * The event rings of a CPU are written only on that CPU, with interrupts
- * disabled, as the driver reads them; the rest is under the fake's lock.
+ * The root partition's SynIC pages come from the hypervisor: the registers
+ * name them from reset on, and the root only enables them.  Here they are
+ * allocated when the first fake is created and never freed, because they
+ * model hardware: the driver maps them when it brings a CPU up (the
+ * test-only backend's fake is installed then) and keeps them mapped while
+ * later fakes come and go.  The registers, too, keep what the driver wrote
+ * across fakes.
+ *
+ * The registers are written only on their CPU, with preemption disabled;
+ * anyone may read them.  The event rings and what goes with them are used
+ * only on their CPU, with interrupts disabled, as the driver reads them.
  */
-struct mshv_fake_pages {
-	void *input;
-	void *output;
+struct mshv_fake_synic {
+	u64 scontrol;
+	u64 simp;
+	u64 siefp;
+	u64 sirbp;
+	u64 sint[HV_SYNIC_SINT_COUNT];
+	struct hv_message_page *message_page;
+	void *event_flags;
 	struct hv_synic_event_ring_page *event_ring;
 	u8 head[HV_SYNIC_SINT_COUNT];
 	unsigned int nr_overflow;
 	struct mshv_fake_overflow overflow[MSHV_FAKE_EVENT_OVERFLOW];
-	unsigned long sint_pending;
+	bool awaiting_eom;
+};
+
+static DEFINE_PER_CPU(struct mshv_fake_synic, mshv_fake_synic);
+/* Serializes the allocation of the SynIC pages. */
+static DEFINE_MUTEX(mshv_fake_synic_mutex);
+static bool mshv_fake_synic_allocated;
+
+/**
+ * struct mshv_fake_cpu - what a fake keeps for each CPU
+ * @input: hypercall input page
+ * @output: hypercall output page
+ * @pending: messages sent on this CPU, waiting for its SynIC
+ * @held_by_synic: how many of the oldest in @pending were already counted
+ *	in the fake's messages_held_by_synic
+ * @fake: the fake, for @deliver
+ * @deliver: the SynIC interrupt: moves @pending through the CPU's message
+ *	slot to the driver, on this CPU, in hard interrupt context
+ *
+ * @pending and @held_by_synic are under the fake's lock.
+ */
+struct mshv_fake_cpu {
+	void *input;
+	void *output;
+	struct mshv_fake_msg_ring *pending;
+	unsigned int held_by_synic;
 	struct mshv_fake_hv *fake;
-	struct irq_work notify;
+	struct irq_work deliver;
 };
 
 static_assert(HV_SYNIC_EVENT_RING_MESSAGE_COUNT <= U8_MAX);
@@ -738,17 +785,30 @@ static bool fake_ring_pop(struct mshv_fake_msg_ring *ring,
 }
 
 /*
- * Send the root a message, or hold it back for the test to release.  While
- * the test holds all delivery, a message sent waits in @pending.
+ * Raise the SynIC interrupt of @cpu, which must be this CPU's, if it has
+ * messages to deliver.  Under the fake's lock.
+ */
+static void fake_deliver_soon(struct mshv_fake_hv *fake,
+			      struct mshv_fake_cpu *cpu)
+{
+	if (cpu->pending->count && !fake->hold_delivery)
+		irq_work_queue(&cpu->deliver);
+}
+
+/*
+ * Send the root a message, on this CPU, or hold it back for the test to
+ * release.  While the test holds all delivery, a message sent waits in
+ * this CPU's pending ring.  Under the fake's lock.
  */
 static void fake_queue_message(struct mshv_fake_hv *fake,
 			       const struct hv_message *msg, bool hold)
 {
+	struct mshv_fake_cpu *cpu = this_cpu_ptr(fake->cpus);
+
 	if (hold)
 		fake_ring_push(fake, &fake->held, msg);
-	else if (fake_ring_push(fake, &fake->pending, msg) &&
-		 !fake->hold_delivery)
-		irq_work_queue(&fake->deliver);
+	else if (fake_ring_push(fake, cpu->pending, msg))
+		fake_deliver_soon(fake, cpu);
 }
 
 /* The hypervisor tells the root scheduler that a VP may run again. */
@@ -1441,61 +1501,79 @@ static u64 fake_delete_port(struct mshv_fake_hv *fake,
 	return HV_STATUS_SUCCESS;
 }
 
-static struct hv_synic_event_ring *fake_event_ring(struct mshv_fake_pages *pages,
+static struct hv_synic_event_ring *fake_event_ring(struct mshv_fake_synic *synic,
 						   u32 sint)
 {
-	return &pages->event_ring->sint_event_ring[sint];
+	return &synic->event_ring->sint_event_ring[sint];
 }
 
 /* Queue an event on a SINT's ring, which has room for it at its head. */
-static void fake_event_ring_put(struct mshv_fake_pages *pages, u32 sint,
+static void fake_event_ring_put(struct mshv_fake_synic *synic, u32 sint,
 				u32 port_id)
 {
-	struct hv_synic_event_ring *ring = fake_event_ring(pages, sint);
+	struct hv_synic_event_ring *ring = fake_event_ring(synic, sint);
 
-	WRITE_ONCE(ring->data[pages->head[sint]], port_id);
-	pages->head[sint] = (pages->head[sint] + 1) %
+	WRITE_ONCE(ring->data[synic->head[sint]], port_id);
+	synic->head[sint] = (synic->head[sint] + 1) %
 			    HV_SYNIC_EVENT_RING_MESSAGE_COUNT;
 }
 
-static bool fake_event_ring_has_room(struct mshv_fake_pages *pages, u32 sint)
+static bool fake_event_ring_has_room(struct mshv_fake_synic *synic, u32 sint)
 {
-	return !READ_ONCE(fake_event_ring(pages, sint)->data[pages->head[sint]]);
+	return !READ_ONCE(fake_event_ring(synic, sint)->data[synic->head[sint]]);
+}
+
+/* The SynIC's word to the root that a SINT's event ring has events. */
+static void fake_sint_message(struct mshv_fake_hv *fake, u32 sint)
+{
+	struct hv_message msg = {};
+	struct hv_notification_message_payload *payload = (void *)msg.u.payload;
+
+	msg.header.message_type = HVMSG_SYNIC_SINT_INTERCEPT;
+	msg.header.payload_size = sizeof(*payload);
+	payload->sint_index = sint;
+	fake_queue_message(fake, &msg, false);
 }
 
 /*
- * A doorbell rang on this CPU: queue the port's id on its SINT's ring, or
- * keep it aside (and say the ring is full) until the root has made room.
+ * A doorbell rang on this CPU: queue the port's id on its SINT's ring in
+ * this CPU's SynIC, or keep it aside (and say the ring is full) until the
+ * root has made room.  Under the fake's lock.
  */
 static void fake_ring_doorbell(struct mshv_fake_hv *fake,
-			       struct mshv_fake_pages *pages,
 			       const struct mshv_fake_port *port)
 {
+	struct mshv_fake_synic *synic = this_cpu_ptr(&mshv_fake_synic);
+	struct hv_synic_event_ring *ring;
 	u32 sint = port->target_sint;
 	struct mshv_fake_overflow *ev;
+	bool signal = false;
 
 	fake->doorbells_rung++;
+	ring = fake_event_ring(synic, sint);
 	/*
 	 * The hypervisor signals a ring once and masks it; the root unmasks
 	 * it when it finds the ring empty, and looks once more.
 	 */
-	if (!READ_ONCE(fake_event_ring(pages, sint)->signal_masked)) {
-		WRITE_ONCE(fake_event_ring(pages, sint)->signal_masked, 1);
-		pages->sint_pending |= BIT(sint);
+	if (!READ_ONCE(ring->signal_masked)) {
+		WRITE_ONCE(ring->signal_masked, 1);
+		signal = true;
 	}
-	if (fake_event_ring_has_room(pages, sint)) {
-		fake_event_ring_put(pages, sint, port->port_id);
-		return;
+	if (fake_event_ring_has_room(synic, sint)) {
+		fake_event_ring_put(synic, sint, port->port_id);
+	} else {
+		WRITE_ONCE(ring->ring_full, 1);
+		if (synic->nr_overflow == MSHV_FAKE_EVENT_OVERFLOW) {
+			fake->events_dropped++;
+		} else {
+			ev = &synic->overflow[synic->nr_overflow++];
+			ev->port_id = port->port_id;
+			ev->sint = sint;
+			fake->events_overflowed++;
+		}
 	}
-	WRITE_ONCE(fake_event_ring(pages, sint)->ring_full, 1);
-	if (pages->nr_overflow == MSHV_FAKE_EVENT_OVERFLOW) {
-		fake->events_dropped++;
-		return;
-	}
-	ev = &pages->overflow[pages->nr_overflow++];
-	ev->port_id = port->port_id;
-	ev->sint = sint;
-	fake->events_overflowed++;
+	if (signal)
+		fake_sint_message(fake, sint);
 }
 
 /* Does a guest write of @len bytes of @value ring this doorbell? */
@@ -1534,7 +1612,7 @@ static bool fake_doorbell_matches(const struct mshv_fake_connection *conn,
 static u64 fake_notify_port_ring_empty(struct mshv_fake_hv *fake,
 				       const struct mshv_fake_req *req)
 {
-	struct mshv_fake_pages *pages = this_cpu_ptr(fake->pages);
+	struct mshv_fake_synic *synic = this_cpu_ptr(&mshv_fake_synic);
 	const u64 *in = req->input;
 	unsigned int i, kept = 0;
 	u64 sint = in[0];
@@ -1542,18 +1620,18 @@ static u64 fake_notify_port_ring_empty(struct mshv_fake_hv *fake,
 	if (sint >= HV_SYNIC_SINT_COUNT)
 		return HV_STATUS_INVALID_PARAMETER;
 	fake->ring_empty_notifications++;
-	for (i = 0; i < pages->nr_overflow; i++) {
-		const struct mshv_fake_overflow *ev = &pages->overflow[i];
+	for (i = 0; i < synic->nr_overflow; i++) {
+		const struct mshv_fake_overflow *ev = &synic->overflow[i];
 
-		if (ev->sint == sint && fake_event_ring_has_room(pages, sint)) {
-			fake_event_ring_put(pages, sint, ev->port_id);
+		if (ev->sint == sint && fake_event_ring_has_room(synic, sint)) {
+			fake_event_ring_put(synic, sint, ev->port_id);
 			continue;
 		}
 		if (ev->sint == sint)
-			WRITE_ONCE(fake_event_ring(pages, sint)->ring_full, 1);
-		pages->overflow[kept++] = *ev;
+			WRITE_ONCE(fake_event_ring(synic, sint)->ring_full, 1);
+		synic->overflow[kept++] = *ev;
 	}
-	pages->nr_overflow = kept;
+	synic->nr_overflow = kept;
 	return HV_STATUS_SUCCESS;
 }
 
@@ -1696,12 +1774,12 @@ static u64 fake_dispatch(struct mshv_fake_hv *fake, u64 control,
 /* Is @addr one of the per-CPU hypercall pages, of any CPU? */
 static bool fake_is_hypercall_page(struct mshv_fake_hv *fake, const void *addr)
 {
-	struct mshv_fake_pages *pages;
+	struct mshv_fake_cpu *c;
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		pages = per_cpu_ptr(fake->pages, cpu);
-		if (addr == pages->input || addr == pages->output)
+		c = per_cpu_ptr(fake->cpus, cpu);
+		if (addr == c->input || addr == c->output)
 			return true;
 	}
 	return false;
@@ -1741,7 +1819,7 @@ static u16 fake_check_origin(struct mshv_fake_hv *fake, u64 control,
 			     const void *input, const void *output,
 			     bool irqs_off, bool preempt_on)
 {
-	struct mshv_fake_pages *pages = this_cpu_ptr(fake->pages);
+	struct mshv_fake_cpu *cpu = this_cpu_ptr(fake->cpus);
 
 	if ((control & HV_HYPERCALL_RESULT_MASK) == HVCALL_DISPATCH_VP)
 		return fake_check_dispatch_origin(fake, control, input, output,
@@ -1754,7 +1832,7 @@ static u16 fake_check_origin(struct mshv_fake_hv *fake, u64 control,
 		fake_violation(fake, "fast hypercall issued through memory");
 		return HV_STATUS_INVALID_HYPERCALL_INPUT;
 	}
-	if (input != pages->input || (output && output != pages->output)) {
+	if (input != cpu->input || (output && output != cpu->output)) {
 		fake_violation(fake, "not this CPU's hypercall pages");
 		return HV_STATUS_INVALID_ALIGNMENT;
 	}
@@ -1814,17 +1892,105 @@ static u64 fake_fast_hypercall8(u64 control, u64 input)
 
 static void *fake_input_page(void)
 {
-	return this_cpu_ptr(READ_ONCE(mshv_fake_active)->pages)->input;
+	return this_cpu_ptr(READ_ONCE(mshv_fake_active)->cpus)->input;
 }
 
 static void *fake_output_page(void)
 {
-	return this_cpu_ptr(READ_ONCE(mshv_fake_active)->pages)->output;
+	return this_cpu_ptr(READ_ONCE(mshv_fake_active)->cpus)->output;
 }
 
-static struct hv_synic_event_ring_page *fake_event_ring_page(void)
+/* SIMP, SIEFP and SIRBP: the frame of their page, in bits 63:12. */
+#define MSHV_FAKE_SYNIC_PAGE_BASE	GENMASK_ULL(63, HV_HYP_PAGE_SHIFT)
+
+/* The register @reg names in @synic; NULL if it is none the fake models. */
+static u64 *fake_synic_reg(struct mshv_fake_synic *synic, unsigned int reg)
 {
-	return this_cpu_ptr(READ_ONCE(mshv_fake_active)->pages)->event_ring;
+	switch (reg) {
+	case HV_MSR_SCONTROL:
+		return &synic->scontrol;
+	case HV_MSR_SIMP:
+		return &synic->simp;
+	case HV_MSR_SIEFP:
+		return &synic->siefp;
+	case HV_MSR_SIRBP:
+		return &synic->sirbp;
+	}
+	if (reg >= HV_MSR_SINT0 && reg < HV_MSR_SINT0 + HV_SYNIC_SINT_COUNT)
+		return &synic->sint[reg - HV_MSR_SINT0];
+	return NULL;
+}
+
+static bool fake_synic_page_reg(unsigned int reg)
+{
+	return reg == HV_MSR_SIMP || reg == HV_MSR_SIEFP || reg == HV_MSR_SIRBP;
+}
+
+/* Note a misuse of the SynIC registers, in the active fake. */
+static void fake_synic_violation(const char *what)
+{
+	struct mshv_fake_hv *fake = READ_ONCE(mshv_fake_active);
+	unsigned long flags;
+
+	spin_lock_irqsave(&fake->lock, flags);
+	fake_violation(fake, what);
+	spin_unlock_irqrestore(&fake->lock, flags);
+}
+
+/*
+ * Read one of this CPU's SynIC registers, with preemption disabled (which
+ * makes it an RCU reader: see uninstall).  The end of message register
+ * reads as zero.
+ */
+static u64 fake_synic_read(unsigned int reg)
+{
+	u64 *val = fake_synic_reg(raw_cpu_ptr(&mshv_fake_synic), reg);
+
+	/* A CPU's own hotplug thread is bound to it, like preemption off. */
+	if (preemptible() && !is_percpu_thread())
+		fake_synic_violation("SynIC register accessed off its CPU");
+	if (!val && reg != HV_MSR_EOM)
+		fake_synic_violation("unknown SynIC register");
+	return val ? READ_ONCE(*val) : 0;
+}
+
+/*
+ * Write one of this CPU's SynIC registers, on that CPU.  The
+ * pages stay where the fake put them: a write that moves one is taken, and
+ * noted as a violation, but the fake goes on using its own pages.  An end
+ * of message, or a write that lets the SynIC take messages again, delivers
+ * the next message waiting on this CPU.
+ */
+static void fake_synic_write(unsigned int reg, u64 value)
+{
+	u64 *val = fake_synic_reg(raw_cpu_ptr(&mshv_fake_synic), reg);
+	struct mshv_fake_hv *fake;
+	unsigned long flags;
+
+	/* A CPU's own hotplug thread is bound to it, like preemption off. */
+	if (preemptible() && !is_percpu_thread())
+		fake_synic_violation("SynIC register accessed off its CPU");
+	if (!val && reg != HV_MSR_EOM)
+		fake_synic_violation("unknown SynIC register");
+	if (val && fake_synic_page_reg(reg) &&
+	    (READ_ONCE(*val) ^ value) & MSHV_FAKE_SYNIC_PAGE_BASE)
+		fake_synic_violation("SynIC page moved");
+	if (val)
+		WRITE_ONCE(*val, value);
+	if (reg == HV_MSR_EOM)
+		raw_cpu_ptr(&mshv_fake_synic)->awaiting_eom = false;
+
+	/* Interrupts off make this an RCU reader: see uninstall. */
+	local_irq_save(flags);
+	fake = READ_ONCE(mshv_fake_active);
+	if (fake) {
+		spin_lock(&fake->lock);
+		if (reg == HV_MSR_EOM)
+			fake->eoms++;
+		fake_deliver_soon(fake, this_cpu_ptr(fake->cpus));
+		spin_unlock(&fake->lock);
+	}
+	local_irq_restore(flags);
 }
 
 const struct mshv_transport mshv_fake_transport = {
@@ -1834,80 +2000,244 @@ const struct mshv_transport mshv_fake_transport = {
 	.fast_hypercall16 = fake_fast_hypercall16,
 	.input_page = fake_input_page,
 	.output_page = fake_output_page,
-	.event_ring_page = fake_event_ring_page,
-	.delivers_messages = true,
+	.synic_read = fake_synic_read,
+	.synic_write = fake_synic_write,
 };
 EXPORT_SYMBOL_IF_KUNIT(mshv_fake_transport);
 
+/* Does @synic take messages: enabled, with its message page and SINT0? */
+static bool fake_synic_takes_messages(const struct mshv_fake_synic *synic)
+{
+	union hv_synic_scontrol scontrol = {
+		.as_uint64 = READ_ONCE(synic->scontrol),
+	};
+	union hv_synic_simp simp = { .as_uint64 = READ_ONCE(synic->simp) };
+	union hv_synic_sint sint = {
+		.as_uint64 =
+			READ_ONCE(synic->sint[HV_SYNIC_INTERCEPTION_SINT_INDEX]),
+	};
+
+	return scontrol.enable && simp.simp_enabled && !sint.masked;
+}
+
 /*
- * The SynIC interrupt: hand the pending messages one by one to the driver's
- * handler, in hard interrupt context and without the fake's lock held.
+ * Put the oldest message pending on @cpu in the message slot of its SynIC,
+ * if the SynIC takes messages and the slot is empty.  On @cpu's CPU, under
+ * the fake's lock.  Returns whether it did.
+ */
+static bool fake_synic_post(struct mshv_fake_hv *fake,
+			    struct mshv_fake_cpu *cpu)
+{
+	struct mshv_fake_synic *synic = this_cpu_ptr(&mshv_fake_synic);
+	struct mshv_fake_msg_ring *pending = cpu->pending;
+	struct hv_message *slot;
+	struct hv_message msg;
+	u32 type;
+
+	if (fake->hold_delivery || !pending->count)
+		return false;
+	if (!fake_synic_takes_messages(synic)) {
+		/* Count each message once, however often it is tried. */
+		fake->messages_held_by_synic += pending->count -
+						cpu->held_by_synic;
+		cpu->held_by_synic = pending->count;
+		return false;
+	}
+	slot = &synic->message_page->sint_message[HV_SYNIC_INTERCEPTION_SINT_INDEX];
+	if (READ_ONCE(slot->header.message_type) != HVMSG_NONE) {
+		/*
+		 * The root has not taken the last message yet.  As the SynIC
+		 * does, tell it more wait: it asks for them with an end of
+		 * message once it has emptied the slot.
+		 */
+		slot->header.message_flags.msg_pending = 1;
+		synic->awaiting_eom = true;
+		return false;
+	}
+	/* Told more were waiting, the root must ask for them. */
+	if (synic->awaiting_eom)
+		return false;
+	fake_ring_pop(pending, &msg);
+	if (cpu->held_by_synic)
+		cpu->held_by_synic--;
+	msg.header.message_flags.asu8 = 0;
+	msg.header.message_flags.msg_pending = pending->count != 0;
+	synic->awaiting_eom = pending->count != 0;
+	/* The type goes in last: it is what fills the slot. */
+	type = msg.header.message_type;
+	msg.header.message_type = HVMSG_NONE;
+	*slot = msg;
+	barrier();
+	WRITE_ONCE(slot->header.message_type, type);
+	return true;
+}
+
+/*
+ * The SynIC interrupt of one CPU: move the messages pending on it, one by
+ * one, through its SynIC's message slot to the driver's handler, in hard
+ * interrupt context and without the fake's lock held.  Queued only on its
+ * own CPU, so it runs there.  It stops when the SynIC takes no message, or
+ * its slot is still full: the root's end of message raises it again.
  */
 static void fake_deliver(struct irq_work *work)
 {
-	struct mshv_fake_hv *fake = container_of(work, struct mshv_fake_hv,
+	struct mshv_fake_cpu *cpu = container_of(work, struct mshv_fake_cpu,
 						 deliver);
-	struct hv_message msg;
-	bool delivered = false;
+	struct mshv_fake_hv *fake = cpu->fake;
+	bool posted = false;
 	unsigned long flags;
 
+	if (WARN_ON_ONCE(cpu != this_cpu_ptr(fake->cpus)))
+		return;
 	for (;;) {
 		spin_lock_irqsave(&fake->lock, flags);
-		if (delivered)
+		if (posted)
 			fake->messages_delivered++;
-		delivered = !fake->hold_delivery &&
-			    fake_ring_pop(&fake->pending, &msg);
+		posted = fake_synic_post(fake, cpu);
 		spin_unlock_irqrestore(&fake->lock, flags);
-		if (!delivered)
+		if (!posted)
 			return;
-		mshv_handle_message(&msg);
+		mshv_isr();
 	}
 }
 
-/*
- * The SynIC interrupt of one CPU, for its event rings: one message for
- * each SINT with events queued, delivered like those of fake_deliver().
- * Queued only on its own CPU, so it runs there: the driver reads the
- * rings of the CPU it runs on.
- */
-static void fake_notify(struct irq_work *work)
-{
-	struct mshv_fake_pages *pages = container_of(work, struct mshv_fake_pages,
-						     notify);
-	struct hv_notification_message_payload *payload;
-	struct mshv_fake_hv *fake = pages->fake;
-	struct hv_message msg = {};
-	bool delivered = false;
-	unsigned long flags;
-	unsigned int sint;
-
-	payload = (void *)msg.u.payload;
-	msg.header.message_type = HVMSG_SYNIC_SINT_INTERCEPT;
-	msg.header.payload_size = sizeof(*payload);
-	for (;;) {
-		spin_lock_irqsave(&fake->lock, flags);
-		if (delivered)
-			fake->messages_delivered++;
-		delivered = !fake->hold_delivery && pages->sint_pending;
-		if (delivered) {
-			sint = __ffs(pages->sint_pending);
-			pages->sint_pending &= ~BIT(sint);
-		}
-		spin_unlock_irqrestore(&fake->lock, flags);
-		if (!delivered)
-			return;
-		payload->sint_index = sint;
-		mshv_handle_message(&msg);
-	}
-}
-
-/* Wait until no CPU is delivering messages about its event rings. */
-static void fake_sync_notify(struct mshv_fake_hv *fake)
+/* Wait until no CPU is delivering the fake's messages. */
+static void fake_sync_delivery(struct mshv_fake_hv *fake)
 {
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		irq_work_sync(&per_cpu_ptr(fake->pages, cpu)->notify);
+		irq_work_sync(&per_cpu_ptr(fake->cpus, cpu)->deliver);
+}
+
+/* On each CPU: raise its SynIC interrupt if messages wait there. */
+static void fake_kick_delivery(void *info)
+{
+	struct mshv_fake_hv *fake = info;
+	unsigned long flags;
+
+	spin_lock_irqsave(&fake->lock, flags);
+	fake_deliver_soon(fake, this_cpu_ptr(fake->cpus));
+	spin_unlock_irqrestore(&fake->lock, flags);
+}
+
+/* Forget the messages pending on every CPU; they count as dropped. */
+static void fake_drop_pending(struct mshv_fake_hv *fake)
+{
+	struct mshv_fake_cpu *c;
+	unsigned long flags;
+	int cpu;
+
+	struct mshv_fake_synic *synic;
+	const struct hv_notification_message_payload *note;
+	struct hv_synic_event_ring *ring;
+	struct hv_message msg;
+
+	spin_lock_irqsave(&fake->lock, flags);
+	for_each_possible_cpu(cpu) {
+		c = per_cpu_ptr(fake->cpus, cpu);
+		synic = per_cpu_ptr(&mshv_fake_synic, cpu);
+		fake->messages_dropped += c->pending->count;
+		/*
+		 * A ring whose signal is dropped would stay masked for the
+		 * next fake: the SynIC outlives this one.
+		 */
+		while (fake_ring_pop(c->pending, &msg)) {
+			note = (const void *)msg.u.payload;
+			if (msg.header.message_type != HVMSG_SYNIC_SINT_INTERCEPT ||
+			    note->sint_index >= HV_SYNIC_SINT_COUNT ||
+			    !synic->event_ring)
+				continue;
+			ring = &synic->event_ring->sint_event_ring[note->sint_index];
+			WRITE_ONCE(ring->signal_masked, 0);
+		}
+		c->held_by_synic = 0;
+	}
+	spin_unlock_irqrestore(&fake->lock, flags);
+}
+
+/* A SynIC as reset: its pages named but not enabled, every SINT masked. */
+static void fake_synic_reset(struct mshv_fake_synic *synic)
+{
+	unsigned int i;
+
+	synic->scontrol = 0;
+	synic->simp = virt_to_phys(synic->message_page) &
+		      MSHV_FAKE_SYNIC_PAGE_BASE;
+	synic->siefp = virt_to_phys(synic->event_flags) &
+		       MSHV_FAKE_SYNIC_PAGE_BASE;
+	synic->sirbp = virt_to_phys(synic->event_ring) &
+		       MSHV_FAKE_SYNIC_PAGE_BASE;
+	for (i = 0; i < HV_SYNIC_SINT_COUNT; i++)
+		synic->sint[i] = HV_SYNIC_SINT_MASKED;
+}
+
+/*
+ * Give every possible CPU its SynIC pages, the first time a fake is
+ * created.  They are never freed: see &struct mshv_fake_synic.
+ */
+static int fake_synic_alloc(void)
+{
+	struct mshv_fake_synic *synic;
+	int cpu, ret = 0;
+
+	mutex_lock(&mshv_fake_synic_mutex);
+	if (mshv_fake_synic_allocated)
+		goto out;
+	for_each_possible_cpu(cpu) {
+		synic = per_cpu_ptr(&mshv_fake_synic, cpu);
+		synic->message_page = (void *)get_zeroed_page(GFP_KERNEL);
+		synic->event_flags = (void *)get_zeroed_page(GFP_KERNEL);
+		synic->event_ring = (void *)get_zeroed_page(GFP_KERNEL);
+		if (!synic->message_page || !synic->event_flags ||
+		    !synic->event_ring) {
+			ret = -ENOMEM;
+			break;
+		}
+		fake_synic_reset(synic);
+	}
+	if (!ret) {
+		mshv_fake_synic_allocated = true;
+		goto out;
+	}
+	/* No fake was ever installed: nobody saw these pages. */
+	for_each_possible_cpu(cpu) {
+		synic = per_cpu_ptr(&mshv_fake_synic, cpu);
+		free_page((unsigned long)synic->message_page);
+		free_page((unsigned long)synic->event_flags);
+		free_page((unsigned long)synic->event_ring);
+		memset(synic, 0, sizeof(*synic));
+	}
+out:
+	mutex_unlock(&mshv_fake_synic_mutex);
+	return ret;
+}
+
+/**
+ * mshv_fake_hv_synic_free() - free the SynIC pages at module unload
+ *
+ * Only once no fake is installed and the driver has unmapped the pages
+ * (its SynIC torn down on every CPU).
+ *
+ * Context: Process context.
+ */
+void mshv_fake_hv_synic_free(void)
+{
+	struct mshv_fake_synic *synic;
+	int cpu;
+
+	mutex_lock(&mshv_fake_synic_mutex);
+	if (mshv_fake_synic_allocated) {
+		for_each_possible_cpu(cpu) {
+			synic = per_cpu_ptr(&mshv_fake_synic, cpu);
+			free_page((unsigned long)synic->message_page);
+			free_page((unsigned long)synic->event_flags);
+			free_page((unsigned long)synic->event_ring);
+			memset(synic, 0, sizeof(*synic));
+		}
+		mshv_fake_synic_allocated = false;
+	}
+	mutex_unlock(&mshv_fake_synic_mutex);
 }
 
 static void fake_free_partition(struct mshv_fake_hv *fake,
@@ -1935,10 +2265,10 @@ static int fake_init_partition(struct mshv_fake_partition *pt)
  * @fake: the fake, not installed; NULL is allowed
  *
  * Pages still deposited, VPs and the state pages the fake allocated for
- * them, ports, connections and the event ring pages are freed, so a
- * failing test leaks nothing.  Messages not delivered yet are delivered
- * first; held ones (also while mshv_fake_hv_hold_delivery() holds all
- * delivery) are dropped.
+ * them, ports, connections, the hypercall pages and the messages not
+ * delivered are freed, so a failing test leaks nothing.  Messages whose
+ * SynIC interrupt is already raised are delivered first.  The SynIC pages
+ * stay: they are the hardware's, not the fake's.
  *
  * Context: Process context.
  */
@@ -1949,21 +2279,20 @@ void mshv_fake_hv_destroy(struct mshv_fake_hv *fake)
 
 	if (!fake)
 		return;
-	irq_work_sync(&fake->deliver);
-	if (fake->pages)
-		fake_sync_notify(fake);
+	if (fake->cpus)
+		fake_sync_delivery(fake);
 	fake_free_partition(fake, &fake->root);
 	for (i = 0; i < MSHV_FAKE_MAX_PARTITIONS; i++)
 		fake_free_partition(fake, &fake->partitions[i]);
-	if (fake->pages) {
+	if (fake->cpus) {
 		for_each_possible_cpu(cpu) {
-			struct mshv_fake_pages *pages = per_cpu_ptr(fake->pages, cpu);
+			struct mshv_fake_cpu *c = per_cpu_ptr(fake->cpus, cpu);
 
-			free_page((unsigned long)pages->input);
-			free_page((unsigned long)pages->output);
-			free_page((unsigned long)pages->event_ring);
+			free_page((unsigned long)c->input);
+			free_page((unsigned long)c->output);
+			kfree(c->pending);
 		}
-		free_percpu(fake->pages);
+		free_percpu(fake->cpus);
 	}
 	kvfree(fake);
 }
@@ -1974,10 +2303,14 @@ EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_destroy);
  *
  * The default is a root partition under the root scheduler, with no VMM
  * capabilities, no child partitions, no ports and no misbehaviour.  Each
- * possible CPU gets its hypercall pages and an empty SynIC event ring
- * page.  Child partitions
- * report x87, SSE and AVX as their XSAVE states and
- * %MSHV_FAKE_MAX_XSAVE_DATA_SIZE as their largest XSAVE area.
+ * possible CPU gets its hypercall pages.  Child partitions report x87, SSE
+ * and AVX as their XSAVE states and %MSHV_FAKE_MAX_XSAVE_DATA_SIZE as
+ * their largest XSAVE area.
+ *
+ * The first call also gives each possible CPU the SynIC every fake shares,
+ * as reset: its message, event flags and event ring pages named by its
+ * registers but not enabled, every SINT masked.  They are never freed: the
+ * driver may keep them mapped.
  *
  * Context: Process context; may sleep.
  * Return: The fake, or NULL when out of memory.
@@ -1988,12 +2321,13 @@ struct mshv_fake_hv *mshv_fake_hv_create(void)
 	unsigned int i;
 	int cpu;
 
-	/* The message rings make it too large for kmalloc to be sure of. */
+	if (fake_synic_alloc())
+		return NULL;
+	/* The tables make it too large for kmalloc to be sure of. */
 	fake = kvzalloc(sizeof(*fake), GFP_KERNEL);
 	if (!fake)
 		return NULL;
 	spin_lock_init(&fake->lock);
-	init_irq_work(&fake->deliver, fake_deliver);
 	/* Before anything can fail: destroy tears every xarray down. */
 	xa_init(&fake->root.gpa);
 	for (i = 0; i < MSHV_FAKE_MAX_PARTITIONS; i++)
@@ -2005,22 +2339,22 @@ struct mshv_fake_hv *mshv_fake_hv_create(void)
 	fake->xsave_states = MSHV_FAKE_XSAVE_STATES;
 	fake->max_xsave_data_size = MSHV_FAKE_MAX_XSAVE_DATA_SIZE;
 
-	fake->pages = alloc_percpu(struct mshv_fake_pages);
-	if (!fake->pages)
+	fake->cpus = alloc_percpu(struct mshv_fake_cpu);
+	if (!fake->cpus)
 		goto fail;
 	for_each_possible_cpu(cpu) {
-		struct mshv_fake_pages *pages = per_cpu_ptr(fake->pages, cpu);
+		struct mshv_fake_cpu *c = per_cpu_ptr(fake->cpus, cpu);
 
-		pages->fake = fake;
-		init_irq_work(&pages->notify, fake_notify);
+		c->fake = fake;
+		init_irq_work(&c->deliver, fake_deliver);
 	}
 	for_each_possible_cpu(cpu) {
-		struct mshv_fake_pages *pages = per_cpu_ptr(fake->pages, cpu);
+		struct mshv_fake_cpu *c = per_cpu_ptr(fake->cpus, cpu);
 
-		pages->input = (void *)get_zeroed_page(GFP_KERNEL);
-		pages->output = (void *)get_zeroed_page(GFP_KERNEL);
-		pages->event_ring = (void *)get_zeroed_page(GFP_KERNEL);
-		if (!pages->input || !pages->output || !pages->event_ring)
+		c->input = (void *)get_zeroed_page(GFP_KERNEL);
+		c->output = (void *)get_zeroed_page(GFP_KERNEL);
+		c->pending = kzalloc(sizeof(*c->pending), GFP_KERNEL);
+		if (!c->input || !c->output || !c->pending)
 			goto fail;
 	}
 	if (fake_init_partition(&fake->root))
@@ -2040,6 +2374,9 @@ EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_create);
  * mshv_fake_hv_install() - route the driver's hypercalls to @fake
  * @fake: the fake hypervisor
  *
+ * From now on the driver's SynIC register accesses reach the SynIC every
+ * fake shares, and its ends of message go to @fake.
+ *
  * Context: Process context, with no hypercall in flight.
  */
 void mshv_fake_hv_install(struct mshv_fake_hv *fake)
@@ -2058,9 +2395,12 @@ EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_install);
  *
  * Installs nest: a KUnit suite may install its own fake over the test-only
  * backend's, and uninstalling it puts the backend's back.  Uninstalls must
- * come in reverse order of installs.  Messages not delivered yet are
- * delivered first, while the fake still answers the handler's hypercalls
- * (and hands it its event rings).
+ * come in reverse order of installs.  Messages whose SynIC interrupt is
+ * already raised are delivered first, while the fake still answers the
+ * handler's hypercalls.  Those still pending then (their CPU's SynIC takes
+ * no message, its slot is full, or mshv_fake_hv_hold_delivery() holds
+ * them) are dropped and counted in messages_dropped.  Messages a script
+ * step held back stay held.
  *
  * Context: Process context, with no hypercall in flight.
  */
@@ -2068,16 +2408,16 @@ void mshv_fake_hv_uninstall(struct mshv_fake_hv *fake)
 {
 	if (WARN_ON(READ_ONCE(mshv_fake_active) != fake))
 		return;
-	irq_work_sync(&fake->deliver);
-	fake_sync_notify(fake);
+	fake_sync_delivery(fake);
 	mshv_transport_set(fake->saved_transport);
 	WRITE_ONCE(mshv_fake_active, fake->saved_active);
 	/*
-	 * Hypercalls run with interrupts (DISPATCH_VP: preemption) disabled,
-	 * which makes them RCU readers: after this, none can still be using
-	 * @fake.
+	 * Hypercalls run with interrupts (DISPATCH_VP, SynIC register
+	 * accesses: preemption) disabled, which makes them RCU readers: after
+	 * this, none can still be using @fake.
 	 */
 	synchronize_rcu();
+	fake_drop_pending(fake);
 }
 EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_uninstall);
 
@@ -2268,6 +2608,9 @@ EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_wake_vp);
  * mshv_fake_hv_release_messages() - send the messages held back
  * @fake: the fake hypervisor
  *
+ * The messages a script step held back are sent, oldest first, on the
+ * calling CPU, as if sent now.
+ *
  * Context: Any context.
  * Return: How many messages were held (and are now queued for delivery).
  */
@@ -2292,6 +2635,10 @@ EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_release_messages);
  * @fake: the fake hypervisor
  * @msg: the message, copied; e.g. one about a VP that does not exist
  *
+ * The message is sent on the calling CPU: it waits there for the CPU's
+ * SynIC to take it in its message slot, and the driver handles it on that
+ * CPU.  Its message flags are the SynIC's to set.
+ *
  * Context: Any context.
  */
 void mshv_fake_hv_post_message(struct mshv_fake_hv *fake,
@@ -2306,20 +2653,29 @@ void mshv_fake_hv_post_message(struct mshv_fake_hv *fake,
 EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_post_message);
 
 /**
- * mshv_fake_hv_flush_messages() - wait until every queued message is handled
+ * mshv_fake_hv_flush_messages() - wait until every deliverable message is handled
  * @fake: the fake hypervisor
  *
- * Returns once mshv_handle_message() has returned for every message queued
- * for delivery, including those queued meanwhile, and for every message
- * about doorbell events.  Held messages stay held, and so does everything
- * while mshv_fake_hv_hold_delivery() holds delivery.
+ * Raises the SynIC interrupt of each CPU with messages pending, and waits
+ * for each CPU's to be done, over and over until a round delivers nothing.
+ * It returns once mshv_isr() has returned for every message the SynICs
+ * take, including those sent meanwhile (doorbell events' among them).
+ * Messages stay pending on a CPU whose SynIC takes no message (the driver
+ * has not enabled it, or masked SINT0) or whose message slot the driver
+ * did not empty; held messages stay held, and so does everything while
+ * mshv_fake_hv_hold_delivery() holds delivery.
  *
  * Context: Process context, interrupts enabled.
  */
 void mshv_fake_hv_flush_messages(struct mshv_fake_hv *fake)
 {
-	irq_work_sync(&fake->deliver);
-	fake_sync_notify(fake);
+	unsigned int delivered;
+
+	do {
+		delivered = READ_ONCE(fake->messages_delivered);
+		on_each_cpu(fake_kick_delivery, fake, true);
+		fake_sync_delivery(fake);
+	} while (READ_ONCE(fake->messages_delivered) != delivered);
 }
 EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_flush_messages);
 
@@ -2674,7 +3030,6 @@ int mshv_fake_hv_guest_write_repeat(struct mshv_fake_hv *fake, u64 pt_id,
 	const struct mshv_fake_connection *conn;
 	const struct mshv_fake_port *port;
 	struct mshv_fake_partition *pt;
-	struct mshv_fake_pages *pages;
 	unsigned int i, t;
 	unsigned long flags;
 	int rung = 0;
@@ -2690,8 +3045,10 @@ int mshv_fake_hv_guest_write_repeat(struct mshv_fake_hv *fake, u64 pt_id,
 		spin_unlock_irqrestore(&fake->lock, flags);
 		return -ENOENT;
 	}
-	/* The guest's write traps on this CPU: its event rings get the events. */
-	pages = this_cpu_ptr(fake->pages);
+	/*
+	 * The guest's write traps on this CPU: its event rings get the
+	 * events, and its SynIC the messages about them.
+	 */
 	for (t = 0; t < times; t++) {
 		for (i = 0; i < fake->nr_connections; i++) {
 			conn = &fake->connections[i];
@@ -2702,13 +3059,10 @@ int mshv_fake_hv_guest_write_repeat(struct mshv_fake_hv *fake, u64 pt_id,
 			port = fake_find_port(fake, conn->port_id);
 			if (WARN_ON_ONCE(!port))
 				continue;
-			fake_ring_doorbell(fake, pages, port);
+			fake_ring_doorbell(fake, port);
 			rung++;
 		}
 	}
-	/* The SynIC interrupt that tells the root: on this CPU too. */
-	if (pages->sint_pending && !fake->hold_delivery)
-		irq_work_queue(&pages->notify);
 	spin_unlock_irqrestore(&fake->lock, flags);
 	return rung;
 }
@@ -2725,12 +3079,12 @@ EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_guest_write_repeat);
  * Rings each of the partition's doorbells whose connection watches @gpa
  * and matches the write's size (or takes any size) and value (or takes
  * any value).  The port's id goes to the ring of the port's target SINT in
- * the calling CPU's event ring page; if that ring is full, it is marked so
- * and the id waits in the CPU's overflow queue for NOTIFY_PORT_RING_EMPTY.
- * Then, once per SINT that got an event, the root gets an
- * %HVMSG_SYNIC_SINT_INTERCEPT message naming it, delivered on this CPU,
- * unless the ring's signal is masked: it was signalled and the root has
- * not found it empty since.
+ * the calling CPU's SynIC event ring page; if that ring is full, it is
+ * marked so and the id waits in the CPU's overflow queue for
+ * NOTIFY_PORT_RING_EMPTY.  Unless the ring's signal is masked (it was
+ * signalled and the root has not found it empty since), the fake masks it
+ * and sends the root an %HVMSG_SYNIC_SINT_INTERCEPT message naming the
+ * SINT, on this CPU, as any other message.
  *
  * Context: Any context.
  * Return: How many doorbells rang (0 if none matched); -EINVAL for a bad
@@ -2743,31 +3097,19 @@ int mshv_fake_hv_guest_write(struct mshv_fake_hv *fake, u64 pt_id, u64 gpa,
 }
 EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_guest_write);
 
-/* On each CPU: deliver what its event rings held back. */
-static void fake_kick_notify(void *info)
-{
-	struct mshv_fake_hv *fake = info;
-	struct mshv_fake_pages *pages = this_cpu_ptr(fake->pages);
-	unsigned long flags;
-
-	spin_lock_irqsave(&fake->lock, flags);
-	if (pages->sint_pending && !fake->hold_delivery)
-		irq_work_queue(&pages->notify);
-	spin_unlock_irqrestore(&fake->lock, flags);
-}
-
 /**
  * mshv_fake_hv_hold_delivery() - hold back, or let go, every message
  * @fake: the fake hypervisor
  * @hold: true: from now on deliver nothing; false: deliver again, and
  *	send what was held
  *
- * While held, messages sent stay queued (and count against the pending
- * ring's room), and doorbell events pile up in the event rings with a
- * single message per CPU and SINT waiting.  Unlike the hold_message of a
- * VP's script step and mshv_fake_hv_release_messages(), this holds
- * everything, whoever sends it.  Releasing sends each CPU's messages
- * about its event rings on that CPU.
+ * While held, messages sent stay pending on the CPU that sent them (and
+ * count against its pending ring's room), and doorbell events pile up in
+ * the event rings with a single message per CPU and SINT waiting.  Unlike
+ * the hold_message of a VP's script step and
+ * mshv_fake_hv_release_messages(), this holds everything, whoever sends
+ * it.  Releasing raises the SynIC interrupt of every CPU with messages
+ * pending, so each CPU's go to the driver on that CPU.
  *
  * Context: Process context, interrupts enabled.
  */
@@ -2777,10 +3119,72 @@ void mshv_fake_hv_hold_delivery(struct mshv_fake_hv *fake, bool hold)
 
 	spin_lock_irqsave(&fake->lock, flags);
 	fake->hold_delivery = hold;
-	if (!hold && fake->pending.count)
-		irq_work_queue(&fake->deliver);
 	spin_unlock_irqrestore(&fake->lock, flags);
 	if (!hold)
-		on_each_cpu(fake_kick_notify, fake, true);
+		on_each_cpu(fake_kick_delivery, fake, true);
 }
 EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_hold_delivery);
+
+/**
+ * mshv_fake_hv_synic_reg() - a SynIC register of a CPU, as it is now
+ * @cpu: a possible CPU
+ * @reg: HV_MSR_SCONTROL, HV_MSR_SIMP, HV_MSR_SIEFP, HV_MSR_SIRBP, or
+ *	HV_MSR_SINT0 + n for a SINT n
+ *
+ * The SynIC is the one every fake shares: the driver programs it through
+ * whichever fake was installed at the time.
+ *
+ * Context: Any context.
+ * Return: The register's value; 0 for another register, a CPU that is not
+ * possible, or before the first fake was created.
+ */
+u64 mshv_fake_hv_synic_reg(unsigned int cpu, unsigned int reg)
+{
+	u64 *val;
+
+	if (cpu >= nr_cpu_ids || !cpu_possible(cpu))
+		return 0;
+	val = fake_synic_reg(per_cpu_ptr(&mshv_fake_synic, cpu), reg);
+	return val ? READ_ONCE(*val) : 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_synic_reg);
+
+/**
+ * mshv_fake_hv_synic_ready() - is a CPU's SynIC set up as the driver must?
+ * @cpu: a possible CPU
+ *
+ * Ready means enabled, with its message, event flags and event ring pages
+ * enabled, SINT0 (intercepts) unmasked with a vector, and the doorbell
+ * SINT unmasked and delivered as intercepts.
+ *
+ * Context: Any context.
+ * Return: true if @cpu's SynIC is ready.
+ */
+bool mshv_fake_hv_synic_ready(unsigned int cpu)
+{
+	union hv_synic_scontrol scontrol = {
+		.as_uint64 = mshv_fake_hv_synic_reg(cpu, HV_MSR_SCONTROL),
+	};
+	union hv_synic_simp simp = {
+		.as_uint64 = mshv_fake_hv_synic_reg(cpu, HV_MSR_SIMP),
+	};
+	union hv_synic_siefp siefp = {
+		.as_uint64 = mshv_fake_hv_synic_reg(cpu, HV_MSR_SIEFP),
+	};
+	/* SIRBP is laid out as SIEFP. */
+	union hv_synic_siefp sirbp = {
+		.as_uint64 = mshv_fake_hv_synic_reg(cpu, HV_MSR_SIRBP),
+	};
+	union hv_synic_sint intercepts = {
+		.as_uint64 = mshv_fake_hv_synic_reg(cpu, HV_MSR_SINT0 +
+						    HV_SYNIC_INTERCEPTION_SINT_INDEX),
+	};
+	u64 doorbells = mshv_fake_hv_synic_reg(cpu, HV_MSR_SINT0 +
+					       HV_SYNIC_DOORBELL_SINT_INDEX);
+
+	return scontrol.enable && simp.simp_enabled && siefp.siefp_enabled &&
+	       sirbp.siefp_enabled && !intercepts.masked && intercepts.vector &&
+	       !(doorbells & HV_SYNIC_SINT_MASKED) &&
+	       doorbells & HV_SYNIC_SINT_AS_INTERCEPT;
+}
+EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_synic_ready);

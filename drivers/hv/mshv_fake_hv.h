@@ -7,7 +7,6 @@
 #ifndef _MSHV_FAKE_HV_H_
 #define _MSHV_FAKE_HV_H_
 
-#include <linux/irq_work.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
@@ -30,7 +29,7 @@ struct task_struct;
 #define MSHV_FAKE_MAX_IRQS		64
 #define MSHV_FAKE_MAX_PORTS		256
 #define MSHV_FAKE_MAX_CONNECTIONS	256
-/* Doorbell events each CPU keeps aside while their event ring is full. */
+/* Doorbell events each CPU's SynIC keeps aside while their ring is full. */
 #define MSHV_FAKE_EVENT_OVERFLOW	16
 
 /* What a child partition reports unless SET_PARTITION_PROPERTY said else. */
@@ -265,16 +264,21 @@ struct mshv_fake_call {
  * @violations: calls that broke the hypercall ABI (wrong page, interrupts
  *	enabled, a preemptible DISPATCH_VP, bad control word) and misuse the
  *	real hypervisor would not survive (dispatching an intercept-suspended
- *	VP, an intercept with no message page); tests expect none
+ *	VP, an intercept with no message page, a SynIC register accessed
+ *	preemptibly or unknown, a SynIC page moved); tests expect none
  * @violation: the last violation, for the test log
  * @nr_state_pages: VP state pages the fake allocated and holds
- * @messages_delivered: messages handed to mshv_handle_message()
- * @messages_dropped: messages lost to a full @pending or @held ring
- * @pending: messages queued for delivery by @deliver
+ * @messages_delivered: messages put in a CPU's SynIC message slot and
+ *	handed to mshv_isr()
+ * @messages_dropped: messages lost to a CPU's full pending ring or to a
+ *	full @held ring, or still pending when the fake was uninstalled
+ * @messages_held_by_synic: messages that found the SynIC of their CPU
+ *	taking none (not enabled, its message page not enabled, or SINT0
+ *	masked) and waited; each counts once
+ * @eoms: writes to HV_MSR_EOM while the fake was installed
  * @held: messages held back until mshv_fake_hv_release_messages()
- * @deliver: delivers @pending in hard interrupt context, as the SynIC
- * @hold_delivery: deliver no message, of @pending or about doorbell
- *	events, until mshv_fake_hv_hold_delivery() lets them go again
+ * @hold_delivery: deliver no message, whoever sent it, until
+ *	mshv_fake_hv_hold_delivery() lets them go again
  * @nr_ports: number of ports in @ports
  * @ports: the doorbell ports, oldest first
  * @nr_connections: number of connections in @connections
@@ -287,8 +291,8 @@ struct mshv_fake_call {
  * @ring_empty_notifications: successful NOTIFY_PORT_RING_EMPTY calls
  * @leaked_doorbells: ports, and connections to them, that DELETE_PARTITION
  *	of their connection partition found still there; tests expect none
- * @pages: per-CPU hypercall pages, SynIC event ring pages and what goes
- *	with them
+ * @cpus: per CPU: the hypercall pages, the messages sent on that CPU and
+ *	waiting for its SynIC, and the SynIC interrupt that delivers them
  * @saved_transport: the transport to restore on uninstall
  * @saved_active: the fake that was active before this one was installed
  */
@@ -325,9 +329,9 @@ struct mshv_fake_hv {
 	unsigned int nr_state_pages;
 	unsigned int messages_delivered;
 	unsigned int messages_dropped;
-	struct mshv_fake_msg_ring pending;
+	unsigned int messages_held_by_synic;
+	unsigned int eoms;
 	struct mshv_fake_msg_ring held;
-	struct irq_work deliver;
 	bool hold_delivery;
 
 	unsigned int nr_ports;
@@ -340,7 +344,7 @@ struct mshv_fake_hv {
 	unsigned int ring_empty_notifications;
 	unsigned int leaked_doorbells;
 
-	struct mshv_fake_pages __percpu *pages;
+	struct mshv_fake_cpu __percpu *cpus;
 	const struct mshv_transport *saved_transport;
 	struct mshv_fake_hv *saved_active;
 };
@@ -396,5 +400,9 @@ int mshv_fake_hv_guest_write_repeat(struct mshv_fake_hv *fake, u64 pt_id,
 				    u64 gpa, u32 len, u64 value,
 				    unsigned int times);
 void mshv_fake_hv_hold_delivery(struct mshv_fake_hv *fake, bool hold);
+
+bool mshv_fake_hv_synic_ready(unsigned int cpu);
+void mshv_fake_hv_synic_free(void);
+u64 mshv_fake_hv_synic_reg(unsigned int cpu, unsigned int reg);
 
 #endif /* _MSHV_FAKE_HV_H_ */

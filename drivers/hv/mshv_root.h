@@ -45,16 +45,15 @@
  * @fast_hypercall16: register-based hypercall with 16 bytes of input.
  * @input_page: this CPU's hypercall input page.
  * @output_page: this CPU's hypercall output page.
- * @event_ring_page: this CPU's SynIC event ring page (doorbell events
- *	are queued there), or NULL where the backend has none yet.  Called
- *	and used with interrupts disabled.
- * @delivers_messages: the hypervisor's SynIC messages about guest VPs
- *	reach mshv_handle_message(); without them no VP can run
+ * @synic_read: read one of this CPU's SynIC registers (HV_MSR_SIMP, ...)
+ * @synic_write: write one of this CPU's SynIC registers
  *
  * Every op may be called from any context, including hard interrupt
- * context.  @input_page and @output_page must be called, and the pages used,
- * with interrupts disabled: that pins the task to the CPU and keeps any
- * interrupt handler on that CPU from reusing the page under us.
+ * context.  The SynIC ops act on the calling CPU: call them from a thread
+ * bound to it, or with preemption disabled.  @input_page and @output_page
+ * must be called, and the pages used, with interrupts disabled: that pins
+ * the task to the CPU and keeps any interrupt handler on that CPU from
+ * reusing the page under us.
  */
 struct mshv_transport {
 	const char *name;
@@ -63,8 +62,8 @@ struct mshv_transport {
 	u64 (*fast_hypercall16)(u64 control, u64 input1, u64 input2);
 	void *(*input_page)(void);
 	void *(*output_page)(void);
-	struct hv_synic_event_ring_page *(*event_ring_page)(void);
-	bool delivers_messages;
+	u64 (*synic_read)(unsigned int reg);
+	void (*synic_write)(unsigned int reg, u64 value);
 };
 
 extern const struct mshv_transport *mshv_transport;
@@ -260,7 +259,6 @@ int mshv_doorbell_register(struct mshv_partition *pt, u64 gpa, u64 value,
 			   u64 flags, void (*ring)(void *data), void *data);
 void mshv_doorbell_unregister(struct mshv_partition *pt, u32 id);
 bool mshv_doorbell_events(u32 sint);
-void mshv_event_rings_reset(void);
 int mshv_ioeventfd(struct mshv_partition *pt,
 		   const struct mshv_user_ioeventfd *args);
 void mshv_ioeventfd_release_all(struct mshv_partition *pt);
@@ -268,6 +266,11 @@ void mshv_ioeventfd_release_all(struct mshv_partition *pt);
 int mshv_partition_publish(struct mshv_partition *pt);
 void mshv_partition_unpublish(struct mshv_partition *pt);
 void mshv_handle_message(const struct hv_message *msg);
+void mshv_isr(void);
+struct hv_synic_event_ring_page *mshv_synic_event_rings(void);
+int mshv_synic_init(bool own_vector);
+void mshv_synic_exit(void);
+extern bool mshv_synic_up;
 
 /* Scheduler and role detection (mshv_root_main.c). */
 

@@ -645,8 +645,8 @@ static long mshv_ioctl_create_vp(struct mshv_partition *pt, void __user *uarg)
 		return -EINVAL;
 	index = array_index_nospec(args.vp_index, MSHV_MAX_VPS);
 	/* A VP whose messages never arrive would hang every run. */
-	if (!READ_ONCE(mshv_transport)->delivers_messages) {
-		pr_warn_once("VPs need the hypervisor's SynIC messages, which this kernel does not receive yet\n");
+	if (!READ_ONCE(mshv_synic_up)) {
+		pr_warn_once("VPs need the hypervisor's SynIC messages, which this kernel cannot receive here\n");
 		return -EOPNOTSUPP;
 	}
 
@@ -911,6 +911,12 @@ static enum mshv_role mshv_start_fake_backend(void)
 
 static void mshv_stop_fake_backend(void)
 {
+	/*
+	 * The driver's SynIC is down: the fake's "hardware" pages can go,
+	 * whoever allocated them (the backend, or a test's fake).
+	 */
+	if (IS_ENABLED(CONFIG_MSHV_ROOT_FAKE_HV_MODEL))
+		mshv_fake_hv_synic_free();
 	if (!IS_ENABLED(CONFIG_MSHV_ROOT_FAKE_HV) || !mshv_fake_backend)
 		return;
 	mshv_fake_hv_uninstall(mshv_fake_backend);
@@ -951,16 +957,28 @@ static int __init mshv_root_init(void)
 	ret = mshv_irqfd_init();
 	if (ret)
 		goto exit_dispatch;
+	/*
+	 * The Hyper-V callback vector has one handler in 6.12, VMBus's: free
+	 * in a non-nested root partition, taken in an L1VH, which therefore
+	 * creates partitions but runs no VPs yet.
+	 */
+	if (mshv_fake_backend || (role == MSHV_ROLE_ROOT && !hv_nested)) {
+		ret = mshv_synic_init(!mshv_fake_backend);
+		if (ret)
+			goto exit_irqfd;
+	}
 
 	ret = misc_register(&mshv_dev);
 	if (ret)
-		goto exit_irqfd;
+		goto exit_synic;
 
 	pr_info("running as %s, scheduler: %s\n",
 		role == MSHV_ROLE_ROOT ? "root partition" : "L1 virtual host",
 		mshv_scheduler_name(mshv_scheduler));
 	return 0;
 
+exit_synic:
+	mshv_synic_exit();
 exit_irqfd:
 	mshv_irqfd_exit();
 exit_dispatch:
@@ -974,6 +992,7 @@ exit_transport:
 static void __exit mshv_root_exit(void)
 {
 	misc_deregister(&mshv_dev);
+	mshv_synic_exit();
 	mshv_irqfd_exit();
 	mshv_vp_dispatch_exit();
 	mshv_transport_exit();

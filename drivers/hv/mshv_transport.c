@@ -50,13 +50,14 @@ static void *mshv_hv_output_page(void)
 	return *this_cpu_ptr(hyperv_pcpu_output_arg);
 }
 
-/*
- * The driver does not set up the root's SynIC yet: no event ring, and no
- * messages (see delivers_messages).
- */
-static struct hv_synic_event_ring_page *mshv_hv_event_ring_page(void)
+static u64 mshv_hv_synic_read(unsigned int reg)
 {
-	return NULL;
+	return hv_get_non_nested_msr(reg);
+}
+
+static void mshv_hv_synic_write(unsigned int reg, u64 value)
+{
+	hv_set_non_nested_msr(reg, value);
 }
 
 static const struct mshv_transport mshv_hv_transport = {
@@ -66,7 +67,8 @@ static const struct mshv_transport mshv_hv_transport = {
 	.fast_hypercall16 = mshv_hv_fast_hypercall16,
 	.input_page = mshv_hv_input_page,
 	.output_page = mshv_hv_output_page,
-	.event_ring_page = mshv_hv_event_ring_page,
+	.synic_read = mshv_hv_synic_read,
+	.synic_write = mshv_hv_synic_write,
 };
 
 const struct mshv_transport *mshv_transport = &mshv_hv_transport;
@@ -77,18 +79,14 @@ EXPORT_SYMBOL_IF_KUNIT(mshv_transport);
  * @t: the transport to use from now on
  *
  * For the fake hypervisor: KUnit suites and the test-only backend.  The
- * caller makes sure no hypercall and no message is in flight.  The new
- * transport's SynIC event rings are read from their start.
+ * caller makes sure no hypercall and no message is in flight.
  *
  * Context: Process context.
  * Return: The transport that was in use before.
  */
 const struct mshv_transport *mshv_transport_set(const struct mshv_transport *t)
 {
-	const struct mshv_transport *old = xchg(&mshv_transport, t);
-
-	mshv_event_rings_reset();
-	return old;
+	return xchg(&mshv_transport, t);
 }
 EXPORT_SYMBOL_IF_KUNIT(mshv_transport_set);
 

@@ -721,7 +721,60 @@ static void doorbell_removal_races_events(struct kunit *test)
 	mshv_test_close(pt_fd);
 }
 
+/* Every online CPU's SynIC is set up the way the driver needs it. */
+static void synic_set_up_on_every_cpu(struct kunit *test)
+{
+	unsigned int cpu;
+
+	union hv_synic_sint sint;
+
+	KUNIT_EXPECT_TRUE(test, mshv_synic_up);
+	for_each_online_cpu(cpu) {
+		KUNIT_EXPECT_TRUE_MSG(test, mshv_fake_hv_synic_ready(cpu),
+				      "CPU %u", cpu);
+		sint.as_uint64 = mshv_fake_hv_synic_reg(cpu, HV_MSR_SINT0 +
+							HV_SYNIC_INTERCEPTION_SINT_INDEX);
+		KUNIT_EXPECT_EQ(test, (u32)sint.vector, HYPERVISOR_CALLBACK_VECTOR);
+		KUNIT_EXPECT_FALSE(test, (bool)sint.masked);
+		sint.as_uint64 = mshv_fake_hv_synic_reg(cpu, HV_MSR_SINT0 +
+							HV_SYNIC_DOORBELL_SINT_INDEX);
+		KUNIT_EXPECT_EQ(test, (u32)sint.vector, HYPERVISOR_CALLBACK_VECTOR);
+		KUNIT_EXPECT_TRUE(test, sint.as_uint64 & HV_SYNIC_SINT_AS_INTERCEPT);
+	}
+}
+
+/*
+ * Messages queued behind one another: each is taken from the slot, and
+ * the hypervisor is told (end of message) when more are waiting.
+ */
+static void synic_messages_queue_up(struct kunit *test)
+{
+	struct mshv_fake_hv *fake = mshv_test_fake(test);
+	unsigned long dropped = mshv_messages_dropped_count();
+	struct hv_message msg = {};
+	unsigned int delivered = fake->messages_delivered;
+	unsigned int eoms = fake->eoms;
+	int i;
+
+	/* Opaque intercepts for a partition that does not exist. */
+	msg.header.message_type = HVMSG_OPAQUE_INTERCEPT;
+	msg.header.sender = 98765;
+	mshv_fake_hv_hold_delivery(fake, true);
+	migrate_disable();
+	for (i = 0; i < 3; i++)
+		mshv_fake_hv_post_message(fake, &msg);
+	migrate_enable();
+	mshv_fake_hv_hold_delivery(fake, false);
+	mshv_fake_hv_flush_messages(fake);
+	KUNIT_EXPECT_EQ(test, fake->messages_delivered - delivered, 3);
+	KUNIT_EXPECT_EQ(test, mshv_messages_dropped_count() - dropped, 3);
+	/* The first two said more was pending; the last did not. */
+	KUNIT_EXPECT_EQ(test, fake->eoms - eoms, 2);
+}
+
 static struct kunit_case mshv_irq_test_cases[] = {
+	KUNIT_CASE(synic_set_up_on_every_cpu),
+	KUNIT_CASE(synic_messages_queue_up),
 	KUNIT_CASE_PARAM(msi_decode, decode_gen_params),
 	KUNIT_CASE(msi_routing_rejects_bad_input),
 	KUNIT_CASE(msi_routing_replaced_atomically),
@@ -739,9 +792,16 @@ static struct kunit_case mshv_irq_test_cases[] = {
 	{}
 };
 
+static int irq_test_init(struct kunit *test)
+{
+	if (!mshv_test_synic_ready())
+		kunit_skip(test, "needs the fake backend's SynIC (CONFIG_MSHV_ROOT_FAKE_HV)");
+	return mshv_test_init(test);
+}
+
 static struct kunit_suite mshv_irq_suite = {
 	.name = "mshv_irq",
-	.init = mshv_test_init,
+	.init = irq_test_init,
 	.exit = mshv_test_exit,
 	.test_cases = mshv_irq_test_cases,
 };

@@ -51,6 +51,23 @@ static inline int mshv_test_init(struct kunit *test)
 	return 0;
 }
 
+/*
+ * Suites that run VPs or ring doorbells need the messages the fake sends
+ * to reach the driver: the driver's SynIC set up on the fake's "hardware",
+ * which the test-only backend does at boot.
+ */
+static inline bool mshv_test_synic_ready(void)
+{
+	unsigned int cpu;
+
+	if (!READ_ONCE(mshv_synic_up))
+		return false;
+	for_each_online_cpu(cpu)
+		if (!mshv_fake_hv_synic_ready(cpu))
+			return false;
+	return true;
+}
+
 static inline void mshv_test_exit(struct kunit *test)
 {
 	struct mshv_fake_hv *fake = mshv_test_fake(test);
