@@ -1305,6 +1305,42 @@ static u64 fake_translate_va(struct mshv_fake_hv *fake,
 				  HV_DISPATCH_VP_FLAG_SCAN_INTERRUPT_INJECTION)
 
 /*
+ * Inject the interrupts the root posted in the VP's register page: each is
+ * logged as if asserted by hypercall (fixed, edge, to the VP's APIC id),
+ * and wakes a halted guest.
+ */
+static void fake_scan_injection(struct mshv_fake_partition *pt,
+				struct mshv_fake_vp *vp)
+{
+	u64 pfn = vp->state_pfn[HV_VP_STATE_PAGE_REGISTERS];
+	struct mshv_fake_irq *irq;
+	unsigned int i, count;
+	u64 *word, vectors;
+	u8 *page;
+
+	if (!pfn)
+		return;
+	page = kmap_local_page(pfn_to_page(pfn));
+	word = (u64 *)(page + HV_VP_REGISTER_PAGE_INTERRUPT_VECTORS_OFFSET);
+	vectors = xchg(word, 0);
+	kunmap_local(page);
+	count = min_t(unsigned int, vectors & 0xff,
+		      HV_VP_REGISTER_PAGE_MAX_VECTORS);
+	for (i = 0; i < count; i++) {
+		irq = &pt->irqs[pt->nr_irqs++ % MSHV_FAKE_MAX_IRQS];
+		irq->vector = (vectors >> (8 * (i + 1))) & 0xff;
+		irq->dest = vp->index;
+		irq->type = HV_X64_INTERRUPT_TYPE_FIXED;
+		irq->level = false;
+		irq->logical = false;
+	}
+	if (count && vp->blocked) {
+		fake_script_pop(vp);
+		vp->blocked = false;
+	}
+}
+
+/*
  * Root scheduler: run the VP on the calling CPU until its next step.  An
  * intercept comes back as the call's result, with no SynIC message.
  */
@@ -1314,6 +1350,7 @@ static u64 fake_dispatch_vp(struct mshv_fake_hv *fake,
 	const struct hv_input_dispatch_vp *in = req->input;
 	struct hv_output_dispatch_vp *out = req->output;
 	const struct mshv_fake_exit *step;
+	struct mshv_fake_partition *pt;
 	struct mshv_fake_vp *vp;
 	u16 status;
 
@@ -1321,13 +1358,15 @@ static u64 fake_dispatch_vp(struct mshv_fake_hv *fake,
 		return HV_STATUS_ACCESS_DENIED;
 	if (fake_no_output(fake, req))
 		return HV_STATUS_INVALID_PARAMETER;
-	status = fake_find_vp(fake, in->partition_id, in->vp_index, NULL, &vp);
+	status = fake_find_vp(fake, in->partition_id, in->vp_index, &pt, &vp);
 	if (status)
 		return status;
 	if (in->flags & ~MSHV_FAKE_DISPATCH_FLAGS)
 		return HV_STATUS_INVALID_PARAMETER;
 
 	vp->dispatches++;
+	if (in->flags & HV_DISPATCH_VP_FLAG_SCAN_INTERRUPT_INJECTION)
+		fake_scan_injection(pt, vp);
 	if (in->flags & HV_DISPATCH_VP_FLAG_CLEAR_INTERCEPT_SUSPEND)
 		vp->intercept_suspend = false;
 	if (vp->intercept_suspend) {

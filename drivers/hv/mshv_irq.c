@@ -203,6 +203,38 @@ static struct workqueue_struct *mshv_irqfd_wq;
 DEFINE_STATIC_SRCU(mshv_irqfd_srcu);
 
 /*
+ * The hypervisor injects interrupts posted in a VP's register page at the
+ * VP's next dispatch (root scheduler), where it offers that.
+ */
+bool mshv_fast_interrupts;
+EXPORT_SYMBOL_IF_KUNIT(mshv_fast_interrupts);
+
+/*
+ * Post a fixed, edge-triggered, physically addressed interrupt in the
+ * target VP's register page: no hypercall.  VP index and APIC id are the
+ * same for the partitions this driver creates.
+ */
+static bool mshv_irq_post_fast(struct mshv_partition *pt,
+			       const struct mshv_msi_route *route)
+{
+	struct mshv_vp *vp;
+	bool posted = false;
+	u32 index;
+
+	if (!READ_ONCE(mshv_fast_interrupts) || !pt->root_sched ||
+	    route->control != HV_X64_INTERRUPT_TYPE_FIXED ||
+	    route->dest >= MSHV_MAX_VPS)
+		return false;
+	index = array_index_nospec(route->dest, MSHV_MAX_VPS);
+	rcu_read_lock();
+	vp = rcu_dereference(pt->vps[index]);
+	if (vp)
+		posted = mshv_vp_post_interrupt(vp, route->vector);
+	rcu_read_unlock();
+	return posted;
+}
+
+/*
  * Assert @gsi's interrupt.  From the eventfd's wakeup this is atomic
  * context: a hypervisor that wants memory first gets it from the inject
  * work, in process context.
@@ -217,6 +249,8 @@ static int mshv_irqfd_assert(struct mshv_irqfd *irqfd, bool may_sleep)
 	rcu_read_unlock();
 	/* A signal on an unrouted GSI is lost, as on real hardware. */
 	if (!routed)
+		return 0;
+	if (mshv_irq_post_fast(irqfd->partition, &route))
 		return 0;
 	return hv_call_assert_virtual_interrupt(irqfd->partition->id,
 						route.vector, route.dest,

@@ -149,10 +149,13 @@ struct mshv_msi_route {
  * @message_ready: an intercept message is in the page and was not yet
  *	handed to userspace (the copy failed): the next run returns it
  *	without resuming the VP
+ * @dispatched: root scheduler: the thread is dispatching the VP; read by
+ *	whoever posts an interrupt in the register page
  */
 struct mshv_vp_run {
 	wait_queue_head_t wq;
 	bool kicked;
+	bool dispatched;
 	bool intercept_suspended;
 	bool blocked;
 	bool message_ready;
@@ -239,6 +242,9 @@ void mshv_vp_destroy(struct mshv_vp *vp);
 void mshv_partition_stop_vps(struct mshv_partition *pt);
 void mshv_partition_free_vps(struct mshv_partition *pt);
 long mshv_vp_run(struct mshv_vp *vp, struct hv_message *msg);
+void mshv_vp_kick(struct mshv_vp *vp);
+bool mshv_vp_post_interrupt(struct mshv_vp *vp, u8 vector);
+extern bool mshv_fast_interrupts;
 int mshv_vp_get_state(struct mshv_vp *vp, u8 type, u64 ubuf, u32 *size);
 int mshv_vp_set_state(struct mshv_vp *vp, u8 type, u64 ubuf, u32 *size);
 struct page *mshv_vp_state_page(struct mshv_vp *vp, unsigned long pgoff);

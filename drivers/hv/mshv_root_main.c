@@ -954,6 +954,9 @@ static int __init mshv_root_init(void)
 	ret = mshv_vp_dispatch_init();
 	if (ret)
 		goto exit_transport;
+	mshv_fast_interrupts = mshv_fake_backend ||
+			       cpuid_ecx(HYPERV_CPUID_FEATURES) &
+			       HV_VP_DISPATCH_INTERRUPT_INJECTION_AVAILABLE;
 	ret = mshv_irqfd_init();
 	if (ret)
 		goto exit_dispatch;

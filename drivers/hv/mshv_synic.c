@@ -82,13 +82,6 @@ unsigned long mshv_messages_dropped_count(void)
 EXPORT_SYMBOL_IF_KUNIT(mshv_messages_dropped_count);
 #endif
 
-/* Wake the VP's thread: the hypervisor has something for it. */
-static void mshv_vp_kick(struct mshv_vp *vp)
-{
-	WRITE_ONCE(vp->run.kicked, true);
-	wake_up(&vp->run.wq);
-}
-
 /* Kick VP @index of partition @id; false if there is no such VP. */
 static bool mshv_kick(u64 id, u32 index)
 {

@@ -252,6 +252,86 @@ struct page *mshv_vp_state_page(struct mshv_vp *vp, unsigned long pgoff)
 	return vp->state_pages[array_index_nospec(pgoff, HV_VP_STATE_PAGE_COUNT)];
 }
 
+/**
+ * mshv_vp_kick() - wake the VP's thread: there is something for the VP
+ * @vp: the VP
+ *
+ * Context: Any context.
+ */
+void mshv_vp_kick(struct mshv_vp *vp)
+{
+	WRITE_ONCE(vp->run.kicked, true);
+	wake_up(&vp->run.wq);
+}
+
+/* Where the hypervisor injects interrupts the root posts: see hvhdk.h. */
+static u64 *mshv_vp_posted_vectors(struct mshv_vp *vp)
+{
+	return page_address(vp->state_pages[HV_VP_STATE_PAGE_REGISTERS]) +
+	       HV_VP_REGISTER_PAGE_INTERRUPT_VECTORS_OFFSET;
+}
+
+/* Take @vector back out of the posted ones; false if already injected. */
+static bool mshv_vp_retract_vector(struct mshv_vp *vp, u8 vector)
+{
+	u64 *word = mshv_vp_posted_vectors(vp);
+	u64 old = READ_ONCE(*word), new;
+	unsigned int i, count;
+	u8 bytes[8];
+
+	do {
+		memcpy(bytes, &old, sizeof(bytes));
+		count = min_t(unsigned int, bytes[0],
+			      HV_VP_REGISTER_PAGE_MAX_VECTORS);
+		for (i = 1; i <= count && bytes[i] != vector; i++)
+			;
+		if (i > count)
+			return false;
+		memmove(&bytes[i], &bytes[i + 1], count - i);
+		bytes[count] = 0;
+		bytes[0] = count - 1;
+		memcpy(&new, bytes, sizeof(new));
+	} while (!try_cmpxchg64(word, &old, new));
+	return true;
+}
+
+/**
+ * mshv_vp_post_interrupt() - inject a fixed, edge-triggered interrupt
+ *	without a hypercall
+ * @vp: the VP, of a partition the driver dispatches
+ * @vector: the vector
+ *
+ * Posts @vector in the VP's register page, where the hypervisor injects it
+ * at the next dispatch, and wakes the VP's thread if it sleeps.  A VP in
+ * the middle of a dispatch may have looked at its posted vectors already:
+ * then the vector is taken back and the caller asserts it by hypercall.
+ *
+ * Context: Any context.
+ * Return: true if posted; false if the caller must use the hypercall (no
+ * room, or the VP is being dispatched).
+ */
+bool mshv_vp_post_interrupt(struct mshv_vp *vp, u8 vector)
+{
+	u64 *word = mshv_vp_posted_vectors(vp);
+	u64 old = READ_ONCE(*word), new;
+	unsigned int count;
+
+	do {
+		count = old & 0xff;
+		if (count >= HV_VP_REGISTER_PAGE_MAX_VECTORS)
+			return false;
+		new = (old & ~0xffULL) | (count + 1) |
+		      (u64)vector << (8 * (count + 1));
+	} while (!try_cmpxchg64(word, &old, new));
+
+	/* Pairs with the barrier between "dispatched" and the scan flag. */
+	smp_mb();
+	if (READ_ONCE(vp->run.dispatched) && mshv_vp_retract_vector(vp, vector))
+		return false;
+	mshv_vp_kick(vp);
+	return true;
+}
+
 /* Per-CPU pages for DISPATCH_VP, which runs with interrupts enabled. */
 struct mshv_dispatch_pages {
 	void *input;
@@ -332,11 +412,21 @@ static int mshv_vp_dispatch(struct mshv_vp *vp, u32 flags,
 
 	if (!mshv_dispatch_pages)
 		return -ENODEV;
+	WRITE_ONCE(vp->run.dispatched, true);
+	/*
+	 * Say the VP is being dispatched before looking for posted vectors:
+	 * a vector posted after the look is then taken back by its poster.
+	 * Pairs with the barrier in mshv_vp_post_interrupt().
+	 */
+	smp_mb();
+	if (READ_ONCE(*mshv_vp_posted_vectors(vp)))
+		flags |= HV_DISPATCH_VP_FLAG_SCAN_INTERRUPT_INJECTION;
 	preempt_disable();
 	p = this_cpu_ptr(mshv_dispatch_pages);
 	ret = hv_call_dispatch_vp(p->input, p->output, vp->partition->id,
 				  vp->index, flags, res);
 	preempt_enable();
+	WRITE_ONCE(vp->run.dispatched, false);
 	return ret;
 }
 

@@ -426,6 +426,16 @@ struct hv_output_translate_virtual_address {
 	u64 gpa_page;
 } __packed;
 
+/*
+ * Interrupts the root posts in a VP's register page, for the hypervisor to
+ * inject at the next DISPATCH_VP with HV_DISPATCH_VP_FLAG_SCAN_INTERRUPT_
+ * INJECTION: a count in byte 0, then up to 7 vectors.  Where the
+ * hypervisor offers it (CPUID HYPERV_CPUID_FEATURES.ECX).
+ */
+#define HV_VP_DISPATCH_INTERRUPT_INJECTION_AVAILABLE	BIT(9)
+#define HV_VP_REGISTER_PAGE_INTERRUPT_VECTORS_OFFSET	680
+#define HV_VP_REGISTER_PAGE_MAX_VECTORS			7
+
 /* DISPATCH_VP: the root scheduler runs a VP on the calling CPU */
 #define HV_DISPATCH_VP_FLAG_CLEAR_INTERCEPT_SUSPEND	0x1
 #define HV_DISPATCH_VP_FLAG_SCAN_INTERRUPT_INJECTION	0x40

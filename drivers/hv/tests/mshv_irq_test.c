@@ -7,6 +7,7 @@
  */
 
 #include <linux/eventfd.h>
+#include <linux/highmem.h>
 #include <linux/kthread.h>
 #include <linux/syscalls.h>
 #include <kunit/test.h>
@@ -772,6 +773,157 @@ static void synic_messages_queue_up(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fake->eoms - eoms, 2);
 }
 
+static int create_vp0(struct kunit *test, int pt_fd)
+{
+	struct mshv_create_vp args = { .vp_index = 0 };
+	long fd = mshv_test_ioctl(pt_fd, MSHV_CREATE_VP,
+				  mshv_test_user_arg(test, &args, sizeof(args)));
+
+	KUNIT_ASSERT_GE(test, fd, 0);
+	return fd;
+}
+
+/* The vectors posted in a VP's register page, as the hypervisor sees them. */
+static u64 posted_vectors(struct kunit *test, u64 id)
+{
+	struct mshv_fake_vp vp;
+	u64 word;
+	u8 *page;
+
+	KUNIT_ASSERT_TRUE(test, mshv_fake_hv_vp_snapshot(mshv_test_fake(test),
+							 id, 0, &vp));
+	page = kmap_local_page(pfn_to_page(vp.state_pfn[HV_VP_STATE_PAGE_REGISTERS]));
+	word = READ_ONCE(*(u64 *)(page + HV_VP_REGISTER_PAGE_INTERRUPT_VECTORS_OFFSET));
+	kunmap_local(page);
+	return word;
+}
+
+static void restore_fast_interrupts(void *was)
+{
+	WRITE_ONCE(mshv_fast_interrupts, (unsigned long)was);
+}
+
+/* Use the fast path, or not, for the rest of the test. */
+static void use_fast_interrupts(struct kunit *test, bool fast)
+{
+	unsigned long was = READ_ONCE(mshv_fast_interrupts);
+
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							restore_fast_interrupts,
+							(void *)was), 0);
+	WRITE_ONCE(mshv_fast_interrupts, fast);
+}
+
+/*
+ * A fixed, edge-triggered interrupt for a VP the driver dispatches is
+ * posted in the VP's register page, with no hypercall, and injected by the
+ * next dispatch.
+ */
+static void irqfd_fast_path_posts_vector(struct kunit *test)
+{
+	struct mshv_fake_hv *fake = mshv_test_fake(test);
+	struct mshv_user_irq_entry entry = route(1, 0x33, 0, false);
+	struct mshv_fake_exit exit = { .kind = MSHV_FAKE_EXIT_INTERCEPT };
+	struct mshv_fake_irq irqs[2];
+	unsigned long ubuf;
+	int pt_fd, vp_fd, efd;
+	unsigned int asserts;
+	u64 id;
+
+	if (mshv_scheduler != MSHV_SCHED_ROOT)
+		kunit_skip(test, "needs the root scheduler");
+	use_fast_interrupts(test, true);
+	pt_fd = mshv_test_partition(test, &id);
+	vp_fd = create_vp0(test, pt_fd);
+	efd = make_eventfd(test);
+	KUNIT_ASSERT_EQ(test, set_routing(test, pt_fd, &entry, 1), 0);
+	KUNIT_ASSERT_EQ(test, irqfd(test, pt_fd, efd, 0, 1, 0), 0);
+
+	asserts = mshv_fake_hv_count_calls(fake, HVCALL_ASSERT_VIRTUAL_INTERRUPT);
+	signal_eventfd(test, efd);
+	KUNIT_EXPECT_EQ(test, mshv_fake_hv_count_calls(fake,
+						       HVCALL_ASSERT_VIRTUAL_INTERRUPT),
+			asserts);
+	KUNIT_EXPECT_EQ(test, posted_vectors(test, id), 0x3301);
+	KUNIT_EXPECT_EQ(test, mshv_fake_hv_nr_irqs(fake, id), 0);
+
+	/* The next dispatch injects it. */
+	exit.msg.header.message_type = HVMSG_X64_IOPORT_INTERCEPT;
+	KUNIT_ASSERT_EQ(test, mshv_fake_hv_script_vp(fake, id, 0, &exit), 0);
+	ubuf = mshv_test_mmap(test, PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, mshv_test_ioctl(vp_fd, MSHV_RUN_VP,
+					      (void __user *)ubuf), 0);
+	KUNIT_EXPECT_EQ(test, posted_vectors(test, id), 0);
+	KUNIT_ASSERT_EQ(test, mshv_fake_hv_irqs(fake, id, irqs, 2), 1);
+	KUNIT_EXPECT_EQ(test, irqs[0].vector, 0x33);
+	KUNIT_EXPECT_EQ(test, irqs[0].dest, 0);
+
+	mshv_test_close(efd);
+	mshv_test_close(vp_fd);
+	mshv_test_close(pt_fd);
+}
+
+struct fast_case {
+	const char *name;
+	struct mshv_user_irq_entry entry;
+	bool fast;
+	unsigned int prepost;
+	bool dispatched;
+};
+
+static const struct fast_case fast_cases[] = {
+	{ "fast path off", { 1, 0xfee00000, 0, 0x0040 }, false },
+	{ "level triggered", { 1, 0xfee00000, 0, 0xc040 }, true },
+	{ "logical destination", { 1, 0xfee00004, 0, 0x0040 }, true },
+	{ "lowest priority", { 1, 0xfee00000, 0, 0x0140 }, true },
+	{ "no such VP", { 1, 0xfee05000, 0, 0x0040 }, true },
+	{ "no room left", { 1, 0xfee00000, 0, 0x0040 }, true,
+	  HV_VP_REGISTER_PAGE_MAX_VECTORS },
+	{ "VP being dispatched", { 1, 0xfee00000, 0, 0x0040 }, true, 0, true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(fast, fast_cases, name);
+
+/* Where the register page cannot carry it, the interrupt is asserted. */
+static void irqfd_fast_path_falls_back(struct kunit *test)
+{
+	const struct fast_case *c = test->param_value;
+	struct mshv_fake_hv *fake = mshv_test_fake(test);
+	struct mshv_partition *pt;
+	struct mshv_vp *vp;
+	int pt_fd, vp_fd, efd;
+	unsigned int asserts, i;
+	u64 id, before;
+
+	if (mshv_scheduler != MSHV_SCHED_ROOT)
+		kunit_skip(test, "needs the root scheduler");
+	use_fast_interrupts(test, c->fast);
+	pt_fd = mshv_test_partition(test, &id);
+	vp_fd = create_vp0(test, pt_fd);
+	pt = partition_of(test, pt_fd);
+	vp = rcu_access_pointer(pt->vps[0]);
+	efd = make_eventfd(test);
+	KUNIT_ASSERT_EQ(test, set_routing(test, pt_fd, &c->entry, 1), 0);
+	KUNIT_ASSERT_EQ(test, irqfd(test, pt_fd, efd, 0, 1, 0), 0);
+	for (i = 0; i < c->prepost; i++)
+		KUNIT_ASSERT_TRUE(test, mshv_vp_post_interrupt(vp, 0x50 + i));
+	before = posted_vectors(test, id);
+	WRITE_ONCE(vp->run.dispatched, c->dispatched);
+
+	asserts = mshv_fake_hv_count_calls(fake, HVCALL_ASSERT_VIRTUAL_INTERRUPT);
+	signal_eventfd(test, efd);
+	WRITE_ONCE(vp->run.dispatched, false);
+	KUNIT_EXPECT_EQ(test, mshv_fake_hv_count_calls(fake,
+						       HVCALL_ASSERT_VIRTUAL_INTERRUPT),
+			asserts + 1);
+	/* Nothing was left posted, or taken back. */
+	KUNIT_EXPECT_EQ(test, posted_vectors(test, id), before);
+
+	mshv_test_close(efd);
+	mshv_test_close(vp_fd);
+	mshv_test_close(pt_fd);
+}
+
 static struct kunit_case mshv_irq_test_cases[] = {
 	KUNIT_CASE(synic_set_up_on_every_cpu),
 	KUNIT_CASE(synic_messages_queue_up),
@@ -789,6 +941,8 @@ static struct kunit_case mshv_irq_test_cases[] = {
 	KUNIT_CASE(doorbell_ring_full),
 	KUNIT_CASE(doorbell_unknown_port_ignored),
 	KUNIT_CASE(doorbell_removal_races_events),
+	KUNIT_CASE(irqfd_fast_path_posts_vector),
+	KUNIT_CASE_PARAM(irqfd_fast_path_falls_back, fast_gen_params),
 	{}
 };
 
