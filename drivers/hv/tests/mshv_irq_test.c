@@ -370,6 +370,67 @@ static void irqfd_goes_with_its_eventfd(struct kunit *test)
 	mshv_test_close(pt_fd);
 }
 
+struct irqfd_churn {
+	struct mshv_partition *pt;
+	struct eventfd_ctx *ctx;
+	unsigned int signals;
+};
+
+static int irqfd_signal_fn(void *data)
+{
+	struct irqfd_churn *c = data;
+
+	while (!kthread_should_stop()) {
+		eventfd_signal(c->ctx);
+		c->signals++;
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Assign and deassign race the eventfd's signals, from this thread and
+ * another one, and the eventfd is closed with the irqfd assigned: no
+ * splat, no irqfd left behind, and every assert goes to the route.
+ */
+static void irqfd_assign_races_signals(struct kunit *test)
+{
+	struct mshv_user_irq_entry entry = route(2, 0x72, 0, false);
+	struct mshv_fake_hv *fake = mshv_test_fake(test);
+	struct irqfd_churn c = {};
+	struct mshv_fake_irq irqs[8];
+	struct task_struct *task;
+	unsigned int i, n;
+	int pt_fd, efd;
+	u64 id;
+
+	pt_fd = mshv_test_partition(test, &id);
+	c.pt = partition_of(test, pt_fd);
+	KUNIT_ASSERT_EQ(test, set_routing(test, pt_fd, &entry, 1), 0);
+	efd = make_eventfd(test);
+	c.ctx = eventfd_ctx_fdget(efd);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c.ctx));
+	task = kthread_run(irqfd_signal_fn, &c, "mshv-irqfd-churn");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	for (i = 0; i < 300; i++) {
+		KUNIT_ASSERT_EQ(test, irqfd(test, pt_fd, efd, 0, 2, 0), 0);
+		KUNIT_ASSERT_EQ(test, irqfd(test, pt_fd, efd, 0, 2,
+					    BIT(MSHV_IRQFD_BIT_DEASSIGN)), 0);
+	}
+	KUNIT_ASSERT_EQ(test, irqfd(test, pt_fd, efd, 0, 2, 0), 0);
+	kthread_stop(task);
+	eventfd_ctx_put(c.ctx);
+	KUNIT_EXPECT_GT(test, c.signals, 0);
+
+	n = mshv_fake_hv_irqs(fake, id, irqs, ARRAY_SIZE(irqs));
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, irqs[i].vector, 0x72);
+	/* Closed while assigned: the irqfd goes with it. */
+	mshv_test_close(efd);
+	KUNIT_EXPECT_TRUE(test, no_irqfds(c.pt));
+	mshv_test_close(pt_fd);
+}
+
 struct signaller {
 	struct eventfd_ctx *ctx;
 	unsigned int count;
@@ -934,6 +995,7 @@ static struct kunit_case mshv_irq_test_cases[] = {
 	KUNIT_CASE(irqfd_rejects_bad_input),
 	KUNIT_CASE(irqfd_resample_on_eoi),
 	KUNIT_CASE(irqfd_goes_with_its_eventfd),
+	KUNIT_CASE(irqfd_assign_races_signals),
 	KUNIT_CASE(ioeventfd_signalled_by_guest_writes),
 	KUNIT_CASE_PARAM(ioeventfd_checks_input, ioeventfd_gen_params),
 	KUNIT_CASE(ioeventfd_deassign_removes_one),
