@@ -514,6 +514,17 @@ static int mshv_simple_call_run(const struct mshv_simple_call *c)
 	}
 }
 
+/* A fast hypercall with two words of input, never asking for memory. */
+static int mshv_fast_call16(u16 code, u64 input1, u64 input2)
+{
+	u64 status;
+
+	status = transport()->fast_hypercall16(hv_control(code) |
+					       HV_HYPERCALL_FAST_BIT,
+					       input1, input2);
+	return mshv_status_to_errno(status);
+}
+
 struct mshv_create_partition_ctx {
 	u64 flags;
 	const struct hv_partition_creation_properties *props;
@@ -1011,12 +1022,7 @@ EXPORT_SYMBOL_IF_KUNIT(hv_call_create_child_vp);
  */
 int hv_call_delete_vp(u64 partition_id, u32 vp_index)
 {
-	u64 status;
-
-	status = transport()->fast_hypercall16(hv_control(HVCALL_DELETE_VP) |
-					       HV_HYPERCALL_FAST_BIT,
-					       partition_id, vp_index);
-	return mshv_status_to_errno(status);
+	return mshv_fast_call16(HVCALL_DELETE_VP, partition_id, vp_index);
 }
 EXPORT_SYMBOL_IF_KUNIT(hv_call_delete_vp);
 
@@ -1620,14 +1626,8 @@ EXPORT_SYMBOL_IF_KUNIT(hv_call_connect_doorbell);
  */
 int hv_call_disconnect_doorbell(u64 partition_id, u32 connection_id)
 {
-	u64 status;
-
-	status = transport()->fast_hypercall16(hv_control(HVCALL_DISCONNECT_PORT) |
-					       HV_HYPERCALL_FAST_BIT,
-					       partition_id,
-					       connection_id |
-					       HV_DISCONNECT_PORT_IS_DOORBELL);
-	return mshv_status_to_errno(status);
+	return mshv_fast_call16(HVCALL_DISCONNECT_PORT, partition_id,
+				connection_id | HV_DISCONNECT_PORT_IS_DOORBELL);
 }
 EXPORT_SYMBOL_IF_KUNIT(hv_call_disconnect_doorbell);
 
@@ -1640,12 +1640,8 @@ EXPORT_SYMBOL_IF_KUNIT(hv_call_disconnect_doorbell);
  */
 int hv_call_delete_port(u32 port_id)
 {
-	u64 status;
-
-	status = transport()->fast_hypercall16(hv_control(HVCALL_DELETE_PORT) |
-					       HV_HYPERCALL_FAST_BIT,
-					       HV_PARTITION_ID_SELF, port_id);
-	return mshv_status_to_errno(status);
+	return mshv_fast_call16(HVCALL_DELETE_PORT, HV_PARTITION_ID_SELF,
+				port_id);
 }
 EXPORT_SYMBOL_IF_KUNIT(hv_call_delete_port);
 
