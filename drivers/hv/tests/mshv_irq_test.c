@@ -834,16 +834,6 @@ static void synic_messages_queue_up(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fake->eoms - eoms, 2);
 }
 
-static int create_vp0(struct kunit *test, int pt_fd)
-{
-	struct mshv_create_vp args = { .vp_index = 0 };
-	long fd = mshv_test_ioctl(pt_fd, MSHV_CREATE_VP,
-				  mshv_test_user_arg(test, &args, sizeof(args)));
-
-	KUNIT_ASSERT_GE(test, fd, 0);
-	return fd;
-}
-
 /* The vectors posted in a VP's register page, as the hypervisor sees them. */
 static u64 posted_vectors(struct kunit *test, u64 id)
 {
@@ -895,7 +885,8 @@ static void irqfd_fast_path_posts_vector(struct kunit *test)
 		kunit_skip(test, "needs the root scheduler");
 	use_fast_interrupts(test, true);
 	pt_fd = mshv_test_partition(test, &id);
-	vp_fd = create_vp0(test, pt_fd);
+	vp_fd = mshv_test_create_vp(test, pt_fd, 0);
+	KUNIT_ASSERT_GE(test, vp_fd, 0);
 	efd = make_eventfd(test);
 	KUNIT_ASSERT_EQ(test, set_routing(test, pt_fd, &entry, 1), 0);
 	KUNIT_ASSERT_EQ(test, irqfd(test, pt_fd, efd, 0, 1, 0), 0);
@@ -960,7 +951,8 @@ static void irqfd_fast_path_falls_back(struct kunit *test)
 		kunit_skip(test, "needs the root scheduler");
 	use_fast_interrupts(test, c->fast);
 	pt_fd = mshv_test_partition(test, &id);
-	vp_fd = create_vp0(test, pt_fd);
+	vp_fd = mshv_test_create_vp(test, pt_fd, 0);
+	KUNIT_ASSERT_GE(test, vp_fd, 0);
 	pt = partition_of(test, pt_fd);
 	vp = rcu_access_pointer(pt->vps[0]);
 	efd = make_eventfd(test);

@@ -121,6 +121,16 @@ static inline int mshv_test_partition(struct kunit *test, u64 *id)
 	return fd;
 }
 
+/* MSHV_CREATE_VP on a partition fd; the VP fd or a negative errno. */
+static inline long mshv_test_create_vp(struct kunit *test, int pt_fd,
+				       u32 index)
+{
+	struct mshv_create_vp args = { .vp_index = index };
+
+	return mshv_test_ioctl(pt_fd, MSHV_CREATE_VP,
+			       mshv_test_user_arg(test, &args, sizeof(args)));
+}
+
 /*
  * DMA pins on the folio behind a user address.  Plain references come and
  * go (the LRU batches hold some), pins are what the driver takes.

@@ -77,14 +77,6 @@ static void use_scheduler(struct kunit *test, enum mshv_scheduler sched)
 	}
 }
 
-static long create_vp(struct kunit *test, int pt_fd, u32 index)
-{
-	struct mshv_create_vp args = { .vp_index = index };
-
-	return mshv_test_ioctl(pt_fd, MSHV_CREATE_VP,
-			       mshv_test_user_arg(test, &args, sizeof(args)));
-}
-
 static struct mshv_fake_vp fake_vp(struct kunit *test, u64 id, u32 index)
 {
 	struct mshv_fake_vp vp;
@@ -186,6 +178,10 @@ static void wait_for_vp(struct kunit *test, u64 id, u32 index,
 }
 
 /* A thread that runs a VP once, like a VMM's vCPU thread. */
+/*
+ * A VMM's vCPU thread: it runs a VP once (runner_fn), or @runs times with
+ * an intercept scripted before each run (churn_fn).
+ */
 struct runner {
 	struct file *file;
 	struct mm_struct *mm;
@@ -194,7 +190,20 @@ struct runner {
 	struct completion done;
 	long ret;
 	struct hv_message msg;
+	struct mshv_fake_hv *fake;
+	u64 id;
+	u32 index;
+	unsigned int runs;
 };
+
+/* The thread's end: it stays until the test stops it (it holds a ref). */
+static void runner_done(struct runner *r)
+{
+	kthread_unuse_mm(r->mm);
+	complete(&r->done);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+}
 
 static int runner_fn(void *data)
 {
@@ -207,11 +216,7 @@ static int runner_fn(void *data)
 	if (!r->ret && copy_from_user(&r->msg, r->ubuf, sizeof(r->msg)))
 		r->ret = -EFAULT;
 	flush_signals(current);
-	kthread_unuse_mm(r->mm);
-	complete(&r->done);
-	/* Stay until the test has looked: it holds a task reference. */
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(1);
+	runner_done(r);
 	return 0;
 }
 
@@ -228,7 +233,10 @@ static void runner_stop(void *data)
 	__fput_sync(r->file);
 }
 
-static struct runner *runner_start(struct kunit *test, int vp_fd)
+/* A thread running @fn on the VP of @vp_fd, in the test's mm. */
+static struct runner *runner_start_fn(struct kunit *test, int vp_fd,
+				      int (*fn)(void *data),
+				      unsigned int runs)
 {
 	struct runner *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
 
@@ -239,10 +247,18 @@ static struct runner *runner_start(struct kunit *test, int vp_fd)
 	r->mm = current->mm;
 	mmget(r->mm);
 	init_completion(&r->done);
-	r->task = kthread_create(runner_fn, r, "mshv-vp-runner");
+	r->runs = runs;
+	r->task = kthread_create(fn, r, "mshv-vp-runner");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r->task));
 	get_task_struct(r->task);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, runner_stop, r), 0);
+	return r;
+}
+
+static struct runner *runner_start(struct kunit *test, int vp_fd)
+{
+	struct runner *r = runner_start_fn(test, vp_fd, runner_fn, 1);
+
 	wake_up_process(r->task);
 	return r;
 }
@@ -289,7 +305,7 @@ static int setup_vp_now(struct kunit *test, u64 *id)
 	int pt_fd, vp_fd;
 
 	pt_fd = mshv_test_partition(test, id);
-	vp_fd = create_vp(test, pt_fd, 0);
+	vp_fd = mshv_test_create_vp(test, pt_fd, 0);
 	KUNIT_ASSERT_GE(test, vp_fd, 0);
 	mshv_test_close(pt_fd);
 	return vp_fd;
@@ -524,20 +540,20 @@ static void create_vp_checks_input(struct kunit *test)
 	KUNIT_ASSERT_GE(test, pt_fd, 0);
 	id = mshv_test_only_partition(test);
 	/* Not initialized yet. */
-	KUNIT_EXPECT_EQ(test, create_vp(test, pt_fd, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mshv_test_create_vp(test, pt_fd, 0), -EINVAL);
 	KUNIT_ASSERT_EQ(test, mshv_test_ioctl(pt_fd, MSHV_INITIALIZE_PARTITION,
 					      NULL), 0);
-	KUNIT_EXPECT_EQ(test, create_vp(test, pt_fd, MSHV_MAX_VPS), -EINVAL);
-	KUNIT_EXPECT_EQ(test, create_vp(test, pt_fd, U32_MAX), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mshv_test_create_vp(test, pt_fd, MSHV_MAX_VPS), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mshv_test_create_vp(test, pt_fd, U32_MAX), -EINVAL);
 	KUNIT_EXPECT_EQ(test, mshv_test_ioctl(pt_fd, MSHV_CREATE_VP, NULL), -EFAULT);
 	/* Where the hypervisor's messages do not reach the driver. */
 	synic_up = READ_ONCE(mshv_synic_up);
 	WRITE_ONCE(mshv_synic_up, false);
-	KUNIT_EXPECT_EQ(test, create_vp(test, pt_fd, 0), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, mshv_test_create_vp(test, pt_fd, 0), -EOPNOTSUPP);
 	WRITE_ONCE(mshv_synic_up, synic_up);
 	KUNIT_EXPECT_EQ(test, mshv_fake_hv_nr_vps(fake, id), 0);
 
-	fd = create_vp(test, pt_fd, MSHV_MAX_VPS - 1);
+	fd = mshv_test_create_vp(test, pt_fd, MSHV_MAX_VPS - 1);
 	KUNIT_ASSERT_GE(test, fd, 0);
 	rcu_read_lock();
 	KUNIT_EXPECT_TRUE(test, close_on_exec(fd, current->files));
@@ -547,11 +563,11 @@ static void create_vp_checks_input(struct kunit *test)
 	KUNIT_EXPECT_NE(test, vp.state_pfn[HV_VP_STATE_PAGE_INTERCEPT_MESSAGE], 0);
 	KUNIT_EXPECT_EQ(test, fake->nr_state_pages, 2);
 
-	KUNIT_EXPECT_EQ(test, create_vp(test, pt_fd, MSHV_MAX_VPS - 1), -EEXIST);
+	KUNIT_EXPECT_EQ(test, mshv_test_create_vp(test, pt_fd, MSHV_MAX_VPS - 1), -EEXIST);
 	/* Closing the VP fd does not free the index: the VP lives on. */
 	mshv_test_close(fd);
-	KUNIT_EXPECT_EQ(test, create_vp(test, pt_fd, MSHV_MAX_VPS - 1), -EEXIST);
-	other = create_vp(test, pt_fd, 0);
+	KUNIT_EXPECT_EQ(test, mshv_test_create_vp(test, pt_fd, MSHV_MAX_VPS - 1), -EEXIST);
+	other = mshv_test_create_vp(test, pt_fd, 0);
 	KUNIT_ASSERT_GE(test, other, 0);
 	KUNIT_EXPECT_EQ(test, mshv_fake_hv_nr_vps(fake, id), 2);
 	mshv_test_close(other);
@@ -571,7 +587,7 @@ static void create_vp_fails_at_every_call(struct kunit *test)
 	for (n = 1; ; n++) {
 		fake->fail_at_call = fake->nr_calls + n;
 		fake->fail_status = HV_STATUS_INVALID_PARAMETER;
-		fd = create_vp(test, pt_fd, 3);
+		fd = mshv_test_create_vp(test, pt_fd, 3);
 		fake->fail_at_call = 0;
 		if (fd >= 0)
 			break;
@@ -597,7 +613,7 @@ static void create_vp_fails_at_every_allocation(struct kunit *test)
 	pt_fd = mshv_test_partition(test, &id);
 	for (n = 1; ; n++) {
 		mshv_test_fail_nth(test, n);
-		fd = create_vp(test, pt_fd, 5);
+		fd = mshv_test_create_vp(test, pt_fd, 5);
 		if (mshv_test_fail_nth_left()) {
 			mshv_test_fail_nth(test, 0);
 			break;
@@ -625,7 +641,7 @@ static void create_vp_deposits_on_demand(struct kunit *test)
 	fake->need_memory_calls = 2;
 	fake->need_memory_status = HV_STATUS_INSUFFICIENT_MEMORY;
 	fake->need_memory_code = HVCALL_CREATE_VP;
-	fd = create_vp(test, pt_fd, 1);
+	fd = mshv_test_create_vp(test, pt_fd, 1);
 	KUNIT_ASSERT_GE(test, fd, 0);
 	KUNIT_EXPECT_EQ(test, mshv_fake_hv_count_calls(fake, HVCALL_CREATE_VP), 3);
 	KUNIT_EXPECT_GT(test, mshv_fake_hv_partition(fake, id)->nr_deposited, 0);
@@ -644,7 +660,7 @@ static void create_vp_provides_pages(struct kunit *test)
 
 	pt_fd = mshv_test_partition(test, &id);
 	mshv_vmm_capabilities = HV_VMM_CAP_PROVIDE_OVERLAY_GPFN;
-	fd = create_vp(test, pt_fd, 2);
+	fd = mshv_test_create_vp(test, pt_fd, 2);
 	mshv_vmm_capabilities = saved;
 	KUNIT_ASSERT_GE(test, fd, 0);
 	vp = fake_vp(test, id, 2);
@@ -690,7 +706,7 @@ static void vp_mmap(struct kunit *test)
 	u64 id, word;
 
 	pt_fd = mshv_test_partition(test, &id);
-	fd = create_vp(test, pt_fd, 0);
+	fd = mshv_test_create_vp(test, pt_fd, 0);
 	KUNIT_ASSERT_GE(test, fd, 0);
 	vp = fake_vp(test, id, 0);
 
@@ -785,7 +801,7 @@ static void vp_state_round_trip(struct kunit *test)
 	u64 id;
 
 	pt_fd = mshv_test_partition(test, &id);
-	fd = create_vp(test, pt_fd, 0);
+	fd = mshv_test_create_vp(test, pt_fd, 0);
 	KUNIT_ASSERT_GE(test, fd, 0);
 
 	size = c->size - 1;
@@ -840,7 +856,7 @@ static void vp_state_rejects_bad_input(struct kunit *test)
 	u64 id;
 
 	pt_fd = mshv_test_partition(test, &id);
-	fd = create_vp(test, pt_fd, 0);
+	fd = mshv_test_create_vp(test, pt_fd, 0);
 	KUNIT_ASSERT_GE(test, fd, 0);
 	calls = fake->nr_calls;
 	KUNIT_EXPECT_EQ(test, vp_state(test, fd, false, MSHV_VP_STATE_COUNT,
@@ -886,7 +902,7 @@ static void translate_gva(struct kunit *test)
 	u64 id, result, gpa;
 
 	pt_fd = mshv_test_partition(test, &id);
-	fd = create_vp(test, pt_fd, 0);
+	fd = mshv_test_create_vp(test, pt_fd, 0);
 	KUNIT_ASSERT_GE(test, fd, 0);
 	KUNIT_ASSERT_EQ(test, mshv_test_set_memory(test, pt_fd, 0x10, PAGE_SIZE,
 						   mem, BIT(MSHV_SET_MEM_BIT_WRITABLE)), 0);
@@ -938,7 +954,7 @@ static void vp_root_hvcall(struct kunit *test)
 	u64 id;
 
 	pt_fd = mshv_test_partition(test, &id);
-	fd = create_vp(test, pt_fd, 0);
+	fd = mshv_test_create_vp(test, pt_fd, 0);
 	KUNIT_ASSERT_GE(test, fd, 0);
 
 	get.names[0] = HV_REGISTER_EXPLICIT_SUSPEND;
@@ -977,7 +993,7 @@ static void message_for_unknown_vp_dropped(struct kunit *test)
 
 	use_scheduler(test, MSHV_SCHED_ROOT);
 	pt_fd = mshv_test_partition(test, &id);
-	fd = create_vp(test, pt_fd, 0);
+	fd = mshv_test_create_vp(test, pt_fd, 0);
 	KUNIT_ASSERT_GE(test, fd, 0);
 
 	/* Unknown partition; VP index out of range; VP not created. */
@@ -1046,7 +1062,7 @@ static void teardown_stops_vps(struct kunit *test)
 
 	use_scheduler(test, MSHV_SCHED_CORE);
 	pt_fd = mshv_test_partition(test, &id);
-	fd = create_vp(test, pt_fd, 0);
+	fd = mshv_test_create_vp(test, pt_fd, 0);
 	KUNIT_ASSERT_GE(test, fd, 0);
 	exit = intercept(id, 0, 51);
 	script(test, id, 0, &exit);
@@ -1063,38 +1079,26 @@ static void teardown_stops_vps(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mshv_fake_hv_count_calls(fake, HVCALL_UNMAP_VP_STATE_PAGE), 2);
 }
 
-struct churn {
-	struct mshv_fake_hv *fake;
-	struct runner *runner;
-	u64 id;
-	u32 index;
-	unsigned int runs;
-};
-
 static int churn_fn(void *data)
 {
-	struct churn *c = data;
-	struct runner *r = c->runner;
+	struct runner *r = data;
 	struct mshv_fake_exit exit;
 	unsigned int i;
 
 	kthread_use_mm(r->mm);
 	allow_signal(SIGKILL);
-	for (i = 0; i < c->runs; i++) {
-		exit = intercept(c->id, c->index, i);
-		if (mshv_fake_hv_script_vp(c->fake, c->id, c->index, &exit))
+	for (i = 0; i < r->runs; i++) {
+		exit = intercept(r->id, r->index, i);
+		if (mshv_fake_hv_script_vp(r->fake, r->id, r->index, &exit))
 			break;
 		r->ret = run_file(r->file, r->ubuf);
 		if (r->ret || copy_from_user(&r->msg, r->ubuf, sizeof(r->msg)) ||
 		    r->msg.u.payload[1] != i)
 			break;
 	}
-	if (i < c->runs && !r->ret)
+	if (i < r->runs && !r->ret)
 		r->ret = -EIO;
-	kthread_unuse_mm(r->mm);
-	complete(&r->done);
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(1);
+	runner_done(r);
 	return 0;
 }
 
@@ -1106,37 +1110,26 @@ static void concurrent_runs_and_changes(struct kunit *test)
 {
 	const enum mshv_scheduler *sched = test->param_value;
 	unsigned long mem = mshv_test_mmap(test, 16 * PAGE_SIZE);
-	struct churn churn[2];
+	struct runner *runners[2];
 	int pt_fd, fds[2], i, fd;
 	u64 id;
 
 	use_scheduler(test, *sched);
 	pt_fd = mshv_test_partition(test, &id);
 	for (i = 0; i < 2; i++) {
-		fds[i] = create_vp(test, pt_fd, i);
+		fds[i] = mshv_test_create_vp(test, pt_fd, i);
 		KUNIT_ASSERT_GE(test, fds[i], 0);
 	}
 	for (i = 0; i < 2; i++) {
-		struct runner *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
-
-		KUNIT_ASSERT_NOT_NULL(test, r);
-		r->file = fget(fds[i]);
-		r->ubuf = (void __user *)mshv_test_mmap(test, PAGE_SIZE);
-		r->mm = current->mm;
-		mmget(r->mm);
-		init_completion(&r->done);
-		churn[i] = (struct churn){ .fake = mshv_test_fake(test),
-					   .runner = r, .id = id, .index = i,
-					   .runs = 200 };
-		r->task = kthread_create(churn_fn, &churn[i], "mshv-vp-churn");
-		KUNIT_ASSERT_FALSE(test, IS_ERR(r->task));
-		get_task_struct(r->task);
-		KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, runner_stop, r), 0);
-		wake_up_process(r->task);
+		runners[i] = runner_start_fn(test, fds[i], churn_fn, 200);
+		runners[i]->fake = mshv_test_fake(test);
+		runners[i]->id = id;
+		runners[i]->index = i;
+		wake_up_process(runners[i]->task);
 	}
 
 	for (i = 2; i < 34; i++) {
-		fd = create_vp(test, pt_fd, i);
+		fd = mshv_test_create_vp(test, pt_fd, i);
 		KUNIT_ASSERT_GE(test, fd, 0);
 		mshv_test_close(fd);
 		KUNIT_ASSERT_EQ(test, mshv_test_set_memory(test, pt_fd, 0x100 + i,
@@ -1148,8 +1141,8 @@ static void concurrent_runs_and_changes(struct kunit *test)
 	}
 
 	for (i = 0; i < 2; i++) {
-		KUNIT_EXPECT_EQ(test, runner_wait(test, churn[i].runner), 0);
-		kunit_release_action(test, runner_stop, churn[i].runner);
+		KUNIT_EXPECT_EQ(test, runner_wait(test, runners[i]), 0);
+		kunit_release_action(test, runner_stop, runners[i]);
 		mshv_test_close(fds[i]);
 	}
 	mshv_test_close(pt_fd);
