@@ -971,8 +971,8 @@ struct mshv_vp_call_ctx {
 	u64 partition_id;
 	u32 vp_index;
 	u32 type;
-	u64 in;
-	u64 out;
+	u64 provided_pfn;
+	u64 pfn;
 };
 
 static void mshv_fill_create_vp(void *in, void *ctx)
@@ -1034,9 +1034,9 @@ static void mshv_fill_map_state_page(void *in, void *ctx)
 	input->partition_id = c->partition_id;
 	input->vp_index = c->vp_index;
 	input->type = c->type;
-	if (c->in) {
+	if (c->provided_pfn) {
 		input->flags = HV_MAP_VP_STATE_PAGE_LOCATION_PROVIDED;
-		input->requested_map_location = c->in;
+		input->requested_map_location = c->provided_pfn;
 	}
 }
 
@@ -1045,7 +1045,7 @@ static void mshv_drain_map_state_page(const void *out, void *ctx)
 	const struct hv_output_map_vp_state_page *output = out;
 	struct mshv_vp_call_ctx *c = ctx;
 
-	c->out = output->map_location;
+	c->pfn = output->map_location;
 }
 
 /**
@@ -1067,7 +1067,7 @@ int hv_call_map_vp_state_page(u64 partition_id, u32 vp_index, u32 type,
 		.partition_id = partition_id,
 		.vp_index = vp_index,
 		.type = type,
-		.in = provided_pfn,
+		.provided_pfn = provided_pfn,
 	};
 	struct mshv_simple_call call = {
 		.control = hv_control(HVCALL_MAP_VP_STATE_PAGE),
@@ -1081,7 +1081,7 @@ int hv_call_map_vp_state_page(u64 partition_id, u32 vp_index, u32 type,
 
 	ret = mshv_simple_call_run(&call);
 	if (!ret)
-		*pfn = ctx.out;
+		*pfn = ctx.pfn;
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(hv_call_map_vp_state_page);
@@ -1371,24 +1371,33 @@ int hv_call_set_vp_state(u64 partition_id, u32 vp_index,
 }
 EXPORT_SYMBOL_IF_KUNIT(hv_call_set_vp_state);
 
+struct mshv_translate_ctx {
+	u64 partition_id;
+	u32 vp_index;
+	u64 flags;
+	u64 gva_page;
+	u64 result;
+	u64 gpa_page;
+};
+
 static void mshv_fill_translate(void *in, void *ctx)
 {
-	const struct mshv_vp_call_ctx *c = ctx;
+	const struct mshv_translate_ctx *c = ctx;
 	struct hv_input_translate_virtual_address *input = in;
 
 	input->partition_id = c->partition_id;
 	input->vp_index = c->vp_index;
-	input->control_flags = c->in;
-	input->gva_page = c->out;
+	input->control_flags = c->flags;
+	input->gva_page = c->gva_page;
 }
 
 static void mshv_drain_translate(const void *out, void *ctx)
 {
 	const struct hv_output_translate_virtual_address *output = out;
-	struct mshv_vp_call_ctx *c = ctx;
+	struct mshv_translate_ctx *c = ctx;
 
-	c->in = output->translation_result;
-	c->out = output->gpa_page;
+	c->result = output->translation_result;
+	c->gpa_page = output->gpa_page;
 }
 
 /**
@@ -1408,11 +1417,11 @@ static void mshv_drain_translate(const void *out, void *ctx)
 int hv_call_translate_gva(u64 partition_id, u32 vp_index, u64 flags,
 			  u64 gva_page, u64 *result, u64 *gpa_page)
 {
-	struct mshv_vp_call_ctx ctx = {
+	struct mshv_translate_ctx ctx = {
 		.partition_id = partition_id,
 		.vp_index = vp_index,
-		.in = flags,
-		.out = gva_page,
+		.flags = flags,
+		.gva_page = gva_page,
 	};
 	struct mshv_simple_call call = {
 		.control = hv_control(HVCALL_TRANSLATE_VIRTUAL_ADDRESS),
@@ -1424,8 +1433,8 @@ int hv_call_translate_gva(u64 partition_id, u32 vp_index, u64 flags,
 
 	ret = mshv_simple_call_run(&call);
 	if (!ret) {
-		*result = ctx.in;
-		*gpa_page = ctx.out;
+		*result = ctx.result;
+		*gpa_page = ctx.gpa_page;
 	}
 	return ret;
 }

@@ -589,7 +589,6 @@ struct hv_input_connect_port {
 /* SynIC registers 6.12 lacks: the event ring page, and intercept SINTs */
 #define HV_X64_MSR_SIRBP			0x40000085
 #define HV_MSR_SIRBP				HV_X64_MSR_SIRBP
-#define HV_SYNIC_SIRBP_ENABLED			BIT_ULL(0)
 #define HV_SYNIC_SINT_AS_INTERCEPT		BIT_ULL(19)
 
 /* The SynIC event ring: each SINT's ring of queued port ids */
