@@ -9,6 +9,11 @@
 #   make kunit     the KUnit suites, against the fake hypervisor, in QEMU
 #   make bench     the benchmarks, printed as "mshv-bench: NAME=VALUE"
 #   make static    checkpatch, sparse, coccicheck, W=1, kernel-doc, uapi
+#   make demo      the demo VMM runs a guest on the fake backend, in QEMU
+#   make selftests the selftests in QEMU (KASAN, lockdep, kmemleak)
+#   make docs      the documentation pages, built with Sphinx
+#   make dkms      the module built out of tree against Debian's headers
+#   make patches   the patch series against pristine 6.12, each one built
 #   make check     everything a submission must pass
 #
 # Variables: MSHV_CACHE (default ~/.cache/mshv) holds the source, build trees
@@ -18,12 +23,13 @@
 MSHV_ROOT ?= m
 SCRIPTS := scripts/mshv
 
-.PHONY: all deps tree kernel kunit bench static check clean-cache help
+.PHONY: all deps tree kernel kunit bench static demo selftests docs dkms \
+	patches check clean-cache help
 
 all: kernel
 
 help:
-	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,22p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@bash $(SCRIPTS)/deps.sh
@@ -45,6 +51,21 @@ bench: tree
 
 static: tree
 	@bash $(SCRIPTS)/static.sh
+
+demo: tree
+	@bash $(SCRIPTS)/selftests.sh demo
+
+selftests: tree
+	@bash $(SCRIPTS)/selftests.sh
+
+docs: tree
+	@bash $(SCRIPTS)/docs.sh
+
+dkms: deps
+	@bash $(SCRIPTS)/dkms.sh
+
+patches: deps
+	@bash $(SCRIPTS)/patches.sh
 
 check: tree
 	@bash $(SCRIPTS)/check.sh
