@@ -10,7 +10,9 @@
  *  - a VP fd, from MSHV_CREATE_VP: run the VP and access its state; mmap
  *    exposes the VP's register, intercept message and GHCB pages.
  *
- * This layout is used by existing VMMs: it does not change.
+ * This layout is used by existing VMMs: it does not change.  Every ioctl,
+ * its errors and the intercept contract of MSHV_RUN_VP are described in
+ * Documentation/userspace-api/mshv.rst.
  */
 #ifndef _UAPI_LINUX_MSHV_H
 #define _UAPI_LINUX_MSHV_H
@@ -41,11 +43,14 @@ enum {
 
 /**
  * struct mshv_create_partition - argument of MSHV_CREATE_PARTITION
- * @pt_flags: bit mask of MSHV_PT_BIT_*; unknown bits are rejected
- * @pt_isolation: MSHV_PT_ISOLATION_*
+ * @pt_flags: bit mask of MSHV_PT_BIT_*: guest features (local APIC,
+ *	x2APIC, 2 MiB GPA pages, nested virtualization, SMT) and the choice of
+ *	argument layout; unknown bits are rejected
+ * @pt_isolation: MSHV_PT_ISOLATION_*; only MSHV_PT_ISOLATION_NONE exists
  *
  * With MSHV_PT_BIT_CPU_AND_XSAVE_FEATURES set, the argument is a
- * &struct mshv_create_partition_v2 (the ioctl number does not change).
+ * &struct mshv_create_partition_v2 (the ioctl number does not change: it
+ * still encodes the size of this struct).
  */
 struct mshv_create_partition {
 	__u64 pt_flags;
@@ -66,6 +71,8 @@ struct mshv_create_partition {
  * @pt_rsvd1: must be zero
  * @pt_disabled_xsave: XSAVE features to disable in the guest (x86_64)
  * @pt_rsvd2: must be zero (architectures other than x86_64)
+ *
+ * Packed: 64 bytes on every architecture, with no padding to leak.
  */
 struct mshv_create_partition_v2 {
 	__u64 pt_flags;
@@ -93,14 +100,20 @@ enum {
 
 /**
  * struct mshv_user_mem_region - argument of MSHV_SET_GUEST_MEMORY
- * @size: bytes; a non-zero multiple of the page size
- * @guest_pfn: first guest page frame of the region
- * @userspace_addr: page-aligned start of the backing memory in the VMM
- * @flags: MSHV_SET_MEM_BIT_*; with MSHV_SET_MEM_BIT_UNMAP the region that
- *	matches @guest_pfn, @size and @userspace_addr exactly is removed
+ * @size: bytes; a non-zero multiple of the page size (4 KiB)
+ * @guest_pfn: first guest page frame of the region; the region must end
+ *	below guest physical address 2^52
+ * @userspace_addr: page-aligned start of the backing memory in the
+ *	calling process: anonymous or file-backed RAM, which is pinned, or a
+ *	VM_PFNMAP device mapping, whose frames are mapped uncached
+ * @flags: MSHV_SET_MEM_BIT_*: the guest may write (WRITABLE) or execute
+ *	(EXECUTABLE) the region, and may always read it; with
+ *	MSHV_SET_MEM_BIT_UNMAP the region that matches @guest_pfn, @size and
+ *	@userspace_addr exactly is removed instead
  * @rsvd: must be zero
  *
- * Regions may not overlap in guest physical address space.
+ * Regions may not overlap in guest physical address space, and are
+ * removed as a whole: there is no partial unmap.
  */
 struct mshv_user_mem_region {
 	__u64 size;
@@ -122,10 +135,11 @@ enum {
 /**
  * struct mshv_user_irqfd - argument of MSHV_IRQFD
  * @fd: eventfd whose signal injects the interrupt routed at @gsi
- * @resamplefd: with MSHV_IRQFD_BIT_RESAMPLE, eventfd signalled on EOI of a
- *	level-triggered interrupt
- * @gsi: index into the MSI routing table
- * @flags: MSHV_IRQFD_BIT_*
+ * @resamplefd: with MSHV_IRQFD_BIT_RESAMPLE, eventfd signalled when the
+ *	guest acknowledges (EOI) a level-triggered interrupt routed at @gsi;
+ *	without it, must be 0 or -1
+ * @gsi: index into the MSI routing table, below MSHV_MAX_GSI_ROUTES
+ * @flags: MSHV_IRQFD_BIT_*: DEASSIGN removes the irqfd of @fd and @gsi
  */
 struct mshv_user_irqfd {
 	__s32 fd;
@@ -148,11 +162,13 @@ enum {
  * struct mshv_user_ioeventfd - argument of MSHV_IOEVENTFD
  * @datamatch: with MSHV_IOEVENTFD_BIT_DATAMATCH, the value a guest write
  *	must carry to signal @fd
- * @addr: guest physical address of the trigger
- * @len: access size: 0 (any), 1, 2, 4 or 8
+ * @addr: guest physical address of the trigger, in MMIO space (not
+ *	backed by a memory region)
+ * @len: access size: 1, 2, 4 or 8; or 0 for a write of any size, which
+ *	carries no value to match (no MSHV_IOEVENTFD_BIT_DATAMATCH)
  * @fd: eventfd signalled on a matching guest write
  * @flags: MSHV_IOEVENTFD_BIT_*; port I/O (MSHV_IOEVENTFD_BIT_PIO) is not
- *	supported
+ *	supported; DEASSIGN removes the ioeventfd that matches all fields
  * @rsvd: must be zero
  */
 struct mshv_user_ioeventfd {
@@ -167,9 +183,11 @@ struct mshv_user_ioeventfd {
 /**
  * struct mshv_user_irq_entry - one MSI route
  * @gsi: the route's index
- * @address_lo: MSI address, low 32 bits
- * @address_hi: MSI address, high 32 bits
- * @data: MSI data
+ * @address_lo: MSI address, low 32 bits (x86 format: 0xfeeXXXXX, with
+ *	the 8-bit destination id and the logical destination mode bit)
+ * @address_hi: MSI address, high 32 bits; not used: destinations are
+ *	8-bit APIC ids
+ * @data: MSI data: vector, delivery mode and trigger mode
  */
 struct mshv_user_irq_entry {
 	__u32 gsi;
@@ -182,9 +200,11 @@ struct mshv_user_irq_entry {
 
 /**
  * struct mshv_user_irq_table - argument of MSHV_SET_MSI_ROUTING
- * @nr: number of @entries, at most MSHV_MAX_GSI_ROUTES
+ * @nr: number of @entries, at most MSHV_MAX_GSI_ROUTES; 0 removes every
+ *	route
  * @rsvd: must be zero
- * @entries: the routes; the table replaces the previous one as a whole
+ * @entries: the routes, each GSI below MSHV_MAX_GSI_ROUTES and at most
+ *	once; the table replaces the previous one as a whole
  */
 struct mshv_user_irq_table {
 	__u32 nr;
@@ -215,7 +235,8 @@ enum {
  * @page_count: number of guest pages, starting at @gpap_base
  * @gpap_base: first guest page frame
  * @bitmap_ptr: user buffer of DIV_ROUND_UP(@page_count, 8) bytes that
- *	receives one bit per page
+ *	receives one bit per page: bit (n % 8) of byte (n / 8) for page
+ *	@gpap_base + n
  */
 struct mshv_gpap_access_bitmap {
 	__u8  access_type;
@@ -228,17 +249,22 @@ struct mshv_gpap_access_bitmap {
 
 /**
  * struct mshv_root_hvcall - argument of MSHV_ROOT_HVCALL
- * @code: hypercall code; only codes on the driver's allowlist pass
- * @reps: in: rep count (0 for a simple hypercall); out: reps completed
+ * @code: hypercall code; only codes on the driver's allowlist for the fd
+ *	pass
+ * @reps: in: rep count, at most 4095 (0 for a simple hypercall); out:
+ *	reps completed
  * @in_sz: input size in bytes, 8 to 4096; the kernel writes the target
  *	partition id into the first 8 bytes
- * @out_sz: output size in bytes, at most 4096
- * @status: out: the hypervisor's status (bits 15:0 of its result)
+ * @out_sz: output size in bytes, at most 4096; 0 for no output
+ * @status: in: must be zero; out: the hypervisor's status (bits 15:0 of
+ *	its result)
  * @rsvd: must be zero
- * @in_ptr: user address of the input
- * @out_ptr: user address of the output buffer
+ * @in_ptr: user address of the input; not 0
+ * @out_ptr: user address of the output buffer; 0 exactly when @out_sz
+ *	is 0
  *
- * @status and @reps are written back whether or not the call succeeded.
+ * @status and @reps are written back whenever the hypercall was issued,
+ * whether or not it succeeded; the output only when it succeeded.
  */
 struct mshv_root_hvcall {
 	__u16 code;
@@ -288,8 +314,10 @@ enum {
 
 /**
  * struct mshv_run_vp - argument of MSHV_RUN_VP
- * @msg_buf: out: the intercept message (a hypervisor message, 256 bytes)
- *	that ended the run
+ * @msg_buf: out: the intercept message that ended the run, a hypervisor
+ *	message of 256 bytes (a 16-byte header: type, payload size, flags,
+ *	sender; then the payload); the same bytes are in the VP's intercept
+ *	message page
  */
 struct mshv_run_vp {
 	__u8 msg_buf[MSHV_RUN_VP_BUF_SZ];
@@ -309,8 +337,8 @@ enum {
  * struct mshv_get_set_vp_state - argument of MSHV_GET/SET_VP_STATE
  * @type: MSHV_VP_STATE_*
  * @rsvd: must be zero
- * @buf_sz: size of the buffer at @buf_ptr; on a too small buffer the
- *	ioctl fails and this receives the size needed
+ * @buf_sz: in: size of the buffer at @buf_ptr; out, on success and on
+ *	-E2BIG (a buffer too small): the size of the state
  * @buf_ptr: page-aligned user buffer
  */
 struct mshv_get_set_vp_state {
@@ -323,9 +351,12 @@ struct mshv_get_set_vp_state {
 /**
  * struct mshv_translate_gva - argument of MSHV_VP_TRANSLATE_GVA
  * @gva: guest virtual address to translate
- * @flags: HV_TRANSLATE_GVA_* control flags of the hypercall
- * @result: user address of an 8-byte hypervisor translation result
- * @gpa: user address that receives the guest physical address
+ * @flags: HV_TRANSLATE_GVA_* control flags of the hypercall (bits 10:0:
+ *	the access to validate, whether to set page table bits)
+ * @result: user address that receives the 8-byte hypervisor translation
+ *	result (its result code in bits 31:0; 0 means translated)
+ * @gpa: user address that receives the guest physical address: the
+ *	translated frame and the offset of @gva within its page
  */
 struct mshv_translate_gva {
 	__u64 gva;
