@@ -37,12 +37,23 @@
 #define HVCALL_GET_PARTITION_PROPERTY		0x0044
 #define HVCALL_SET_PARTITION_PROPERTY		0x0045
 #define HVCALL_DEPOSIT_MEMORY			0x0048
+#define HVCALL_WITHDRAW_MEMORY			0x0049
 #define HVCALL_MAP_GPA_PAGES			0x004b
+#define HVCALL_UNMAP_GPA_PAGES			0x004c
+#define HVCALL_INSTALL_INTERCEPT		0x004d
 #define HVCALL_CREATE_VP			0x004e
+#define HVCALL_DELETE_VP			0x004f
 #define HVCALL_GET_VP_REGISTERS			0x0050
 #define HVCALL_SET_VP_REGISTERS			0x0051
+#define HVCALL_TRANSLATE_VIRTUAL_ADDRESS	0x0052
+#define HVCALL_MAP_STATS_PAGE			0x006c
 #define HVCALL_GET_SYSTEM_PROPERTY		0x007b
+#define HVCALL_ASSERT_VIRTUAL_INTERRUPT		0x0094
+#define HVCALL_CREATE_PORT			0x0095
 #define HVCALL_DISPATCH_VP			0x00c2
+#define HVCALL_GET_GPA_PAGES_ACCESS_STATES	0x00c9
+#define HVCALL_MAP_VP_STATE_PAGE		0x00e1
+#define HVCALL_GET_VP_STATE			0x00e3
 #define HVCALL_GET_PARTITION_PROPERTY_EX	0x0101
 
 /* Hypervisor status codes (bits 15:0 of a hypercall's result). */
@@ -51,6 +62,7 @@
 #define HV_STATUS_INVALID_HYPERCALL_INPUT	0x0003
 #define HV_STATUS_INVALID_PARAMETER		0x0005
 #define HV_STATUS_ACCESS_DENIED			0x0006
+#define HV_STATUS_UNKNOWN_PROPERTY		0x0009
 #define HV_STATUS_INVALID_VP_INDEX		0x000e
 
 /* Register names of GET/SET_VP_REGISTERS. */
@@ -74,7 +86,10 @@
 #define HVMSG_X64_HALT				0x80010007
 
 /* Partition property codes. */
-#define HV_PARTITION_PROPERTY_PRIVILEGE_FLAGS	0x00010000
+#define HV_PARTITION_PROPERTY_PRIVILEGE_FLAGS		0x00010000
+#define HV_PARTITION_PROPERTY_XSAVE_STATES		0x00060007
+#define HV_PARTITION_PROPERTY_MAX_XSAVE_DATA_SIZE	0x00060008
+#define HV_PARTITION_PROPERTY_VMM_CAPABILITIES		0x00090007
 
 /*
  * Hypervisor structures the tests build by hand.  All are naturally aligned,
@@ -118,6 +133,20 @@ struct mshv_hv_get_property_in {
 
 struct mshv_hv_get_property_out {
 	uint64_t property_value;
+};
+
+struct mshv_hv_get_property_ex_in {
+	uint64_t partition_id;
+	uint32_t property_code;
+	uint32_t padding;
+	uint64_t arg;
+};
+
+/* The output of GET_PARTITION_PROPERTY_EX(VMM_CAPABILITIES). */
+struct mshv_hv_vmm_capabilities {
+	uint16_t bank_count;
+	uint16_t reserved[3];
+	uint64_t bank0;
 };
 
 /* The header every intercept message starts with (x86_64). */
@@ -398,6 +427,24 @@ static inline uint64_t mshv_eventfd_count(int fd)
 		return 0;
 	return count;
 }
+
+/*
+ * mshv_guard_page() - a page followed by an inaccessible one
+ *
+ * Return: the start of the accessible page.  An object placed so that it
+ * ends past the page makes the driver's copy fault (EFAULT) part way.
+ */
+static inline void *__mshv_guard_page(struct __test_metadata *_metadata)
+{
+	char *p = mmap(NULL, 2 * MSHV_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, mprotect(p + MSHV_PAGE_SIZE, MSHV_PAGE_SIZE, PROT_NONE));
+	return p;
+}
+
+#define mshv_guard_page()	__mshv_guard_page(_metadata)
 
 /*
  * An address no test maps: the page below is mapped then freed, so that a
