@@ -103,6 +103,40 @@ TEST_F(guest, add_and_out)
 	EXPECT_EQ(MSHV_GUEST_CODE_GPA + 12, regs[3].low);
 }
 
+/* Word and doubleword port writes (operand-size prefix) report their size. */
+TEST_F(guest, out_sizes)
+{
+	static const uint8_t code[] = {
+		0x66, 0xb8, 0x78, 0x56, 0x34, 0x12, /* mov eax, 0x12345678 */
+		0x66, 0x05, 0x01, 0x00, 0x00, 0x00, /* add eax, 1 */
+		0xe7, 0x81,		/* out 0x81, ax */
+		0xba, 0x80, 0x00,	/* mov dx, 0x80 */
+		0x66, 0xef,		/* out dx, eax */
+		0xf4,			/* hlt */
+	};
+	struct mshv_hv_message msg;
+
+	mshv_guest_load(&self->g, MSHV_GUEST_CODE_GPA, code, sizeof(code));
+
+	ASSERT_EQ(HVMSG_X64_IO_PORT_INTERCEPT, mshv_guest_run(&self->g, &msg));
+	EXPECT_EQ(0x81, msg.io.port_number);
+	EXPECT_EQ(2, MSHV_IO_ACCESS_SIZE(msg.io.access_info));
+	EXPECT_EQ(0x5679, msg.io.rax & 0xffff);
+	EXPECT_EQ(MSHV_GUEST_CODE_GPA + 12, msg.intercept.rip);
+	EXPECT_EQ(2, mshv_insn_len(&msg));
+	mshv_guest_skip(&self->g, &msg);
+
+	ASSERT_EQ(HVMSG_X64_IO_PORT_INTERCEPT, mshv_guest_run(&self->g, &msg));
+	EXPECT_EQ(0x80, msg.io.port_number);
+	EXPECT_EQ(4, MSHV_IO_ACCESS_SIZE(msg.io.access_info));
+	EXPECT_EQ(0x12345679, msg.io.rax & 0xffffffff);
+	EXPECT_EQ(MSHV_GUEST_CODE_GPA + 17, msg.intercept.rip);
+	EXPECT_EQ(2, mshv_insn_len(&msg));
+	mshv_guest_skip(&self->g, &msg);
+
+	ASSERT_EQ(HVMSG_X64_HALT, mshv_guest_run(&self->g, &msg));
+}
+
 /* IN: the VMM supplies the value, in RAX, before resuming the guest. */
 TEST_F(guest, in_from_vmm)
 {
