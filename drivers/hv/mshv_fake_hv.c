@@ -12,7 +12,9 @@
  * (or, for DISPATCH_VP, preemptible or from those pages).
  *
  * Guest VPs follow scripts the tests write: each step is an intercept or a
- * halt.  The SynIC messages the hypervisor would send the root (opaque
+ * halt.  With run_guest_code set, a VP whose script is empty runs its
+ * guest's real mode code instead (mshv_fake_guest.c), with the intercepts
+ * the hypervisor would give.  The SynIC messages the hypervisor would send the root (opaque
  * intercepts, scheduler signals, APIC EOIs, word of doorbell events) go
  * through a model of the root's SynIC: each is queued on the CPU that sends
  * it, and an irq_work on that CPU, in hard interrupt context, puts it in
@@ -897,11 +899,23 @@ static void fake_vp_run(struct mshv_fake_hv *fake, u64 pt_id,
 			struct mshv_fake_vp *vp)
 {
 	const struct mshv_fake_exit *step;
+	struct hv_message msg;
 
 	vp->running = !vp->explicit_suspend && !vp->intercept_suspend;
 	if (!vp->running || vp->blocked)
 		return;
 	step = fake_script_head(vp);
+	/*
+	 * Guest code that did not stop within the budget stays running; it
+	 * goes on when the VP is next resumed or woken.
+	 */
+	if (!step && fake->run_guest_code &&
+	    mshv_fake_guest_run(fake, fake_lookup_child(fake, pt_id), vp,
+				MSHV_FAKE_GUEST_BUDGET, &msg)) {
+		fake_vp_exit(fake, vp, &msg);
+		fake_intercept_message(fake, pt_id, vp->index, false);
+		return;
+	}
 	if (!step)
 		return;
 	if (step->kind == MSHV_FAKE_EXIT_BLOCK) {
@@ -989,6 +1003,22 @@ static struct hv_register_value *fake_vp_register(struct mshv_fake_vp *vp,
 		return NULL;
 	data->reg_names[vp->nr_registers] = name;
 	return &data->reg_values[vp->nr_registers++];
+}
+
+/**
+ * mshv_fake_vp_reg() - where the fake keeps a VP's register
+ * @vp: the VP
+ * @name: the register, not a suspend register
+ * @add: make room for it if it was never set
+ *
+ * Context: Under the fake's lock.
+ * Return: The value, which stays where it is while the VP lives; NULL if
+ * the register was never set and @add is false or there is no room.
+ */
+struct hv_register_value *mshv_fake_vp_reg(struct mshv_fake_vp *vp, u32 name,
+					   bool add)
+{
+	return fake_vp_register(vp, name, add);
 }
 
 /* What GET_VP_REGISTERS reads: registers never set read as zero. */
@@ -1301,6 +1331,23 @@ static u64 fake_translate_va(struct mshv_fake_hv *fake,
 	return HV_STATUS_SUCCESS;
 }
 
+/* The APIC page's interrupt request register: 8 words, one each 16 bytes. */
+#define MSHV_FAKE_APIC_IRR	0x200
+static_assert(MSHV_FAKE_APIC_IRR + 0x80 <= MSHV_FAKE_VP_STATE_HEAD);
+
+/*
+ * A fixed interrupt is pending in the VP's local APIC, for the VMM to see
+ * in its LAPIC state.  The fake delivers nothing into guest code.
+ */
+static void fake_lapic_request(struct mshv_fake_vp *vp, u8 vector)
+{
+	u8 *apic = fake_vp_data(vp)->state[fake_vp_state_index(HV_GET_SET_VP_STATE_LAPIC_STATE)];
+
+	/* Bit vector % 32 of a little-endian word, taken a byte at a time. */
+	apic[MSHV_FAKE_APIC_IRR + 0x10 * (vector / 32) + vector % 32 / 8] |=
+		BIT(vector % 8);
+}
+
 #define MSHV_FAKE_DISPATCH_FLAGS (HV_DISPATCH_VP_FLAG_CLEAR_INTERCEPT_SUSPEND | \
 				  HV_DISPATCH_VP_FLAG_SCAN_INTERRUPT_INJECTION)
 
@@ -1333,11 +1380,33 @@ static void fake_scan_injection(struct mshv_fake_partition *pt,
 		irq->type = HV_X64_INTERRUPT_TYPE_FIXED;
 		irq->level = false;
 		irq->logical = false;
+		fake_lapic_request(vp, irq->vector);
 	}
 	if (count && vp->blocked) {
 		fake_script_pop(vp);
 		vp->blocked = false;
 	}
+}
+
+/*
+ * Root scheduler, guest code: run it until it stops on an intercept, or
+ * give the CPU back when the budget is spent, as a host interrupt would
+ * (ready, no event: the root dispatches the VP again).
+ */
+static u64 fake_dispatch_guest(struct mshv_fake_hv *fake,
+			       struct mshv_fake_partition *pt,
+			       struct mshv_fake_vp *vp,
+			       struct hv_output_dispatch_vp *out)
+{
+	struct hv_message msg;
+
+	out->dispatch_state = HV_VP_DISPATCH_STATE_READY;
+	out->dispatch_event = HV_VP_DISPATCH_EVENT_INVALID;
+	if (!mshv_fake_guest_run(fake, pt, vp, MSHV_FAKE_GUEST_BUDGET, &msg))
+		return HV_STATUS_SUCCESS;
+	fake_vp_exit(fake, vp, &msg);
+	out->dispatch_event = HV_VP_DISPATCH_EVENT_INTERCEPT;
+	return HV_STATUS_SUCCESS;
 }
 
 /*
@@ -1380,6 +1449,8 @@ static u64 fake_dispatch_vp(struct mshv_fake_hv *fake,
 		return HV_STATUS_SUCCESS;
 	}
 	step = fake_script_head(vp);
+	if (!step && fake->run_guest_code)
+		return fake_dispatch_guest(fake, pt, vp, out);
 	/* With no step left the guest idles: blocked, like a halt. */
 	if (!step)
 		return HV_STATUS_SUCCESS;
@@ -1399,6 +1470,25 @@ static u64 fake_dispatch_vp(struct mshv_fake_hv *fake,
 #define MSHV_FAKE_IRQ_CONTROL	(MSHV_FAKE_IRQ_TYPE | \
 				 HV_INTERRUPT_CONTROL_LEVEL_TRIGGERED | \
 				 HV_INTERRUPT_CONTROL_LOGICAL_DEST)
+
+/*
+ * The APICs an interrupt goes to: APIC ids are VP indexes, and a logical
+ * destination is a flat one (bit n: the VP of APIC id n).
+ */
+static void fake_assert_lapics(struct mshv_fake_partition *pt,
+			       const struct mshv_fake_irq *irq)
+{
+	unsigned int i;
+
+	if (!irq->logical) {
+		if (irq->dest < MSHV_MAX_VPS && pt->vps[irq->dest])
+			fake_lapic_request(pt->vps[irq->dest], irq->vector);
+		return;
+	}
+	for (i = 0; i < min_t(unsigned int, BITS_PER_BYTE, MSHV_MAX_VPS); i++)
+		if (irq->dest & BIT(i) && pt->vps[i])
+			fake_lapic_request(pt->vps[i], irq->vector);
+}
 
 static u64 fake_assert_virtual_interrupt(struct mshv_fake_hv *fake,
 					 const struct mshv_fake_req *req)
@@ -1424,6 +1514,9 @@ static u64 fake_assert_virtual_interrupt(struct mshv_fake_hv *fake,
 	irq->type = type;
 	irq->level = in->control & HV_INTERRUPT_CONTROL_LEVEL_TRIGGERED;
 	irq->logical = in->control & HV_INTERRUPT_CONTROL_LOGICAL_DEST;
+	if (type == HV_X64_INTERRUPT_TYPE_FIXED ||
+	    type == HV_X64_INTERRUPT_TYPE_LOWESTPRIORITY)
+		fake_assert_lapics(pt, irq);
 	return HV_STATUS_SUCCESS;
 }
 
@@ -1641,6 +1734,41 @@ static bool fake_doorbell_matches(const struct mshv_fake_connection *conn,
 	}
 	return conn->flags & HV_DOORBELL_FLAG_TRIGGER_ANY_VALUE ||
 	       conn->trigger_value == value;
+}
+
+/**
+ * mshv_fake_ring_doorbells() - a guest write rings the doorbells it matches
+ * @fake: the fake hypervisor
+ * @pt: the guest's partition
+ * @gpa: the guest physical address written
+ * @len: the size of the write: 1, 2, 4 or 8 bytes
+ * @value: the value written, @len bytes of it
+ *
+ * Context: Under the fake's lock, on the CPU the write traps on.
+ * Return: How many doorbells rang.
+ */
+unsigned int mshv_fake_ring_doorbells(struct mshv_fake_hv *fake,
+				      struct mshv_fake_partition *pt, u64 gpa,
+				      u32 len, u64 value)
+{
+	const struct mshv_fake_connection *conn;
+	const struct mshv_fake_port *port;
+	unsigned int i, rung = 0;
+
+	lockdep_assert_held(&fake->lock);
+	for (i = 0; i < fake->nr_connections; i++) {
+		conn = &fake->connections[i];
+		if (conn->partition_id != pt->id || conn->gpa != gpa ||
+		    !fake_doorbell_matches(conn, len, value))
+			continue;
+		/* CONNECT_PORT and DELETE_PORT keep every port there. */
+		port = fake_find_port(fake, conn->port_id);
+		if (WARN_ON_ONCE(!port))
+			continue;
+		fake_ring_doorbell(fake, port);
+		rung++;
+	}
+	return rung;
 }
 
 /*
@@ -3066,11 +3194,9 @@ int mshv_fake_hv_guest_write_repeat(struct mshv_fake_hv *fake, u64 pt_id,
 				    u64 gpa, u32 len, u64 value,
 				    unsigned int times)
 {
-	const struct mshv_fake_connection *conn;
-	const struct mshv_fake_port *port;
 	struct mshv_fake_partition *pt;
-	unsigned int i, t;
 	unsigned long flags;
+	unsigned int t;
 	int rung = 0;
 
 	if (len != 1 && len != 2 && len != 4 && len != 8)
@@ -3088,20 +3214,8 @@ int mshv_fake_hv_guest_write_repeat(struct mshv_fake_hv *fake, u64 pt_id,
 	 * The guest's write traps on this CPU: its event rings get the
 	 * events, and its SynIC the messages about them.
 	 */
-	for (t = 0; t < times; t++) {
-		for (i = 0; i < fake->nr_connections; i++) {
-			conn = &fake->connections[i];
-			if (conn->partition_id != pt->id || conn->gpa != gpa ||
-			    !fake_doorbell_matches(conn, len, value))
-				continue;
-			/* CONNECT_PORT and DELETE_PORT keep every port there. */
-			port = fake_find_port(fake, conn->port_id);
-			if (WARN_ON_ONCE(!port))
-				continue;
-			fake_ring_doorbell(fake, port);
-			rung++;
-		}
-	}
+	for (t = 0; t < times; t++)
+		rung += mshv_fake_ring_doorbells(fake, pt, gpa, len, value);
 	spin_unlock_irqrestore(&fake->lock, flags);
 	return rung;
 }

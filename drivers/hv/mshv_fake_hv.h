@@ -22,13 +22,16 @@ struct task_struct;
 #define MSHV_FAKE_ROOT_ID		1
 #define MSHV_FAKE_MAX_PROPERTIES	4
 #define MSHV_FAKE_VP_SCRIPT_LEN		16
-#define MSHV_FAKE_VP_REGISTERS		16
+#define MSHV_FAKE_VP_REGISTERS		128
 #define MSHV_FAKE_VP_STATE_TYPES	5
-#define MSHV_FAKE_VP_STATE_HEAD		256
+/* A whole APIC register page, so that the LAPIC state's IRR fits. */
+#define MSHV_FAKE_VP_STATE_HEAD		1024
 #define MSHV_FAKE_MAX_MESSAGES		64
 #define MSHV_FAKE_MAX_IRQS		64
 #define MSHV_FAKE_MAX_PORTS		256
 #define MSHV_FAKE_MAX_CONNECTIONS	256
+/* Guest instructions a VP runs at most in one go (DISPATCH_VP, resume). */
+#define MSHV_FAKE_GUEST_BUDGET		10000
 /* Doorbell events each CPU's SynIC keeps aside while their ring is full. */
 #define MSHV_FAKE_EVENT_OVERFLOW	16
 
@@ -255,6 +258,8 @@ struct mshv_fake_call {
  *	messages rather than HVMSG_SCHEDULER_VP_SIGNAL_PAIR ones
  * @signal_on_dispatch: send this task SIGUSR1 right after the next
  *	DISPATCH_VP, then forget it; the test keeps the task alive
+ * @run_guest_code: a VP whose script is empty runs its guest code (see
+ *	mshv_fake_guest_run()) rather than idle; the test-only backend sets it
  * @root: the root partition, target of HV_PARTITION_ID_SELF
  * @partitions: child partitions
  * @next_id: id of the next child partition
@@ -315,6 +320,7 @@ struct mshv_fake_hv {
 	u64 max_xsave_data_size;
 	bool sched_bitset_messages;
 	struct task_struct *signal_on_dispatch;
+	bool run_guest_code;
 
 	struct mshv_fake_partition root;
 	struct mshv_fake_partition partitions[MSHV_FAKE_MAX_PARTITIONS];
@@ -402,6 +408,17 @@ int mshv_fake_hv_guest_write_repeat(struct mshv_fake_hv *fake, u64 pt_id,
 void mshv_fake_hv_hold_delivery(struct mshv_fake_hv *fake, bool hold);
 
 bool mshv_fake_hv_synic_ready(unsigned int cpu);
+
+/* Between the fake and its guest code interpreter, under the fake's lock. */
+struct hv_register_value *mshv_fake_vp_reg(struct mshv_fake_vp *vp, u32 name,
+					   bool add);
+unsigned int mshv_fake_ring_doorbells(struct mshv_fake_hv *fake,
+				      struct mshv_fake_partition *pt, u64 gpa,
+				      u32 len, u64 value);
+bool mshv_fake_guest_run(struct mshv_fake_hv *fake,
+			 struct mshv_fake_partition *pt,
+			 struct mshv_fake_vp *vp, unsigned int budget,
+			 struct hv_message *msg);
 void mshv_fake_hv_synic_free(void);
 u64 mshv_fake_hv_synic_reg(unsigned int cpu, unsigned int reg);
 

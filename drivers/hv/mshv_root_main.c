@@ -900,6 +900,7 @@ static enum mshv_role mshv_start_fake_backend(void)
 	mshv_fake_backend = mshv_fake_hv_create();
 	if (!mshv_fake_backend)
 		return MSHV_ROLE_NONE;
+	mshv_fake_backend->run_guest_code = true;
 	mshv_fake_hv_install(mshv_fake_backend);
 	add_taint(TAINT_TEST, LOCKDEP_STILL_OK);
 	pr_warn("**********************************************************\n");

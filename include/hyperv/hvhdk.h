@@ -14,6 +14,7 @@
 #define _HYPERV_HVHDK_H
 
 #include <linux/build_bug.h>
+#include <linux/stddef.h>
 #include <linux/types.h>
 #include <asm/hyperv-tlfs.h>
 
@@ -620,6 +621,103 @@ struct hv_x64_apic_eoi_message {
 	u32 interrupt_vector;
 } __packed;
 
+/* x64 registers of GET/SET_VP_REGISTERS; 6.12 names none of them */
+#define HV_X64_REGISTER_RAX			0x00020000
+#define HV_X64_REGISTER_RCX			0x00020001
+#define HV_X64_REGISTER_RDX			0x00020002
+#define HV_X64_REGISTER_RBX			0x00020003
+#define HV_X64_REGISTER_RSP			0x00020004
+#define HV_X64_REGISTER_RBP			0x00020005
+#define HV_X64_REGISTER_RSI			0x00020006
+#define HV_X64_REGISTER_RDI			0x00020007
+/* R8 to R15 follow: RAX + n is general purpose register n. */
+#define HV_X64_REGISTER_R8			0x00020008
+#define HV_X64_REGISTER_R15			0x0002000f
+#define HV_X64_REGISTER_RIP			0x00020010
+#define HV_X64_REGISTER_RFLAGS			0x00020011
+/* Segments: the value is a struct hv_x64_segment_register. */
+#define HV_X64_REGISTER_ES			0x00060000
+#define HV_X64_REGISTER_CS			0x00060001
+#define HV_X64_REGISTER_SS			0x00060002
+#define HV_X64_REGISTER_DS			0x00060003
+#define HV_X64_REGISTER_FS			0x00060004
+#define HV_X64_REGISTER_GS			0x00060005
+
+/*
+ * Intercepts in a VP's intercept message page (6.12's enum hv_message_type
+ * has the unmapped GPA, unrecoverable exception and I/O port ones).
+ */
+#define HVMSG_X64_HALT				0x80010007
+
+/* hv_x64_intercept_message_header.intercept_access_type */
+#define HV_INTERCEPT_ACCESS_READ		0
+#define HV_INTERCEPT_ACCESS_WRITE		1
+#define HV_INTERCEPT_ACCESS_EXECUTE		2
+
+/* What every x64 intercept message starts with. */
+struct hv_x64_intercept_message_header {
+	u32 vp_index;
+	u8 instruction_length:4;	/* of the intercepted instruction */
+	u8 cr8:4;
+	u8 intercept_access_type;	/* HV_INTERCEPT_ACCESS_* */
+	u16 execution_state;		/* bit 2: CR0.PE */
+	struct hv_x64_segment_register cs_segment;
+	u64 rip;			/* of the intercepted instruction */
+	u64 rflags;
+} __packed;
+
+/* hv_x64_io_port_intercept_message.access_info */
+#define HV_X64_IO_PORT_ACCESS_SIZE		GENMASK(2, 0)	/* 1, 2 or 4 */
+#define HV_X64_IO_PORT_STRING_OP		BIT(3)
+#define HV_X64_IO_PORT_REP_PREFIX		BIT(4)
+
+/* HVMSG_X64_IOPORT_INTERCEPT: IN or OUT; the VMM completes it. */
+struct hv_x64_io_port_intercept_message {
+	struct hv_x64_intercept_message_header header;
+	u16 port_number;
+	u8 access_info;
+	u8 instruction_byte_count;
+	u32 reserved;
+	u64 rax;
+	u8 instruction_bytes[16];
+	struct hv_x64_segment_register ds_segment;
+	struct hv_x64_segment_register es_segment;
+	u64 rcx;
+	u64 rsi;
+	u64 rdi;
+} __packed;
+
+/* hv_x64_memory_intercept_message.memory_access_info */
+#define HV_X64_MEMORY_ACCESS_GVA_VALID		BIT(0)
+#define HV_X64_MEMORY_ACCESS_GVA_GPA_VALID	BIT(1)
+
+/* HVMSG_UNMAPPED_GPA and HVMSG_GPA_INTERCEPT: a guest memory access */
+struct hv_x64_memory_intercept_message {
+	struct hv_x64_intercept_message_header header;
+	u32 cache_type;
+	u8 instruction_byte_count;
+	u8 memory_access_info;
+	u8 tpr_priority;
+	u8 reserved;
+	u64 guest_virtual_address;
+	u64 guest_physical_address;
+	u8 instruction_bytes[16];
+} __packed;
+
+static_assert(sizeof(struct hv_x64_segment_register) == 16);
+static_assert(sizeof(struct hv_x64_intercept_message_header) == 40);
+static_assert(offsetof(struct hv_x64_intercept_message_header, cs_segment) == 8);
+static_assert(offsetof(struct hv_x64_intercept_message_header, rip) == 24);
+static_assert(sizeof(struct hv_x64_io_port_intercept_message) == 128);
+static_assert(offsetof(struct hv_x64_io_port_intercept_message, port_number) == 40);
+static_assert(offsetof(struct hv_x64_io_port_intercept_message, rax) == 48);
+static_assert(offsetof(struct hv_x64_io_port_intercept_message, ds_segment) == 72);
+static_assert(offsetof(struct hv_x64_io_port_intercept_message, rcx) == 104);
+static_assert(sizeof(struct hv_x64_memory_intercept_message) == 80);
+static_assert(offsetof(struct hv_x64_memory_intercept_message,
+		       guest_physical_address) == 56);
+static_assert(sizeof(struct hv_x64_io_port_intercept_message) <=
+	      HV_MESSAGE_PAYLOAD_BYTE_COUNT);
 static_assert(sizeof(struct hv_input_assert_virtual_interrupt) == 32);
 static_assert(sizeof(struct hv_port_info) == 24);
 static_assert(sizeof(struct hv_connection_info) == 32);
