@@ -455,7 +455,8 @@ TEST_F(dev, unknown_ioctl)
 
 TEST_F(dev, many_partitions)
 {
-	int pts[16];
+	/* As many as the fake hypervisor holds: none may be left over. */
+	int pts[8];
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(pts); i++) {

@@ -26,6 +26,11 @@
 
 #include "../kselftest_harness.h"
 
+/* The kernel's, for the uapi's flag bit numbers. */
+#ifndef BIT
+#define BIT(nr)			(1UL << (nr))
+#endif
+
 #define MSHV_DEV		"/dev/mshv"
 #define MSHV_PAGE_SIZE		4096UL
 #define MSHV_PAGE_SHIFT		12
