@@ -8,6 +8,7 @@ packages=(
 	linux-source-6.12 gcc make flex bison bc libelf-dev libssl-dev
 	dwarves kmod cpio rsync xz-utils perl python3 ccache git
 	sparse coccinelle ocaml-nox qemu-system-x86
+	busybox-static libc6-dev file
 	python3-sphinx python3-yaml
 )
 

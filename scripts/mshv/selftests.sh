@@ -1,0 +1,367 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# selftests.sh [demo]: boot a debug kernel (the driver built in on the fake
+# hypervisor backend, KASAN, lockdep, kmemleak) in QEMU from an initramfs
+# and run the selftests of tools/testing/selftests/mshv in it, or with
+# "demo" the demo VMM of tools/mshv.  Prints their TAP (or what the demo
+# printed) and ends with "N passed, N failed, N skipped".  Fails on any
+# failed test, on a test program that printed no TAP plan, on a guest that
+# did not finish, and on any kernel splat (KASAN, lockdep, WARNING, BUG,
+# Oops, kmemleak) in the console.
+#
+# Variables (all optional):
+#   MSHV_SELFTESTS       test programs to run, space separated, e.g.
+#                        "mshv_guest_test" (default: every *_test built)
+#   MSHV_SELFTEST_ARGS   arguments for every test program, e.g. "-t name"
+#                        or "-f fixture" (kselftest_harness.h filters)
+#   MSHV_DEMO_ARGS       arguments for the demo VMM (demo mode)
+#   MSHV_TEST_TIMEOUT    seconds one test program may run in the guest (600)
+#   MSHV_QEMU_TIMEOUT    seconds the whole QEMU run may take (1200)
+#   MSHV_QEMU_MEM        guest memory in MiB (3072: KASAN needs room)
+#   MSHV_ACCEL           kvm, tcg or auto (default: kvm when /dev/kvm works)
+#   MSHV_VERBOSE=1       print the whole console log, not only the TAP
+#   MSHV_SELFTEST_DIR    a kselftest directory to build the tests from
+#                        instead of tools/testing/selftests/mshv
+# Outputs stay in the build directory (printed), beside the kernel:
+# console.log (the kernel console) and tap.log (what the guest's programs
+# wrote, on a second serial port, undisturbed by kernel messages).
+source "$(dirname "$0")/common.sh"
+
+mode=${1:-test}
+case $mode in test|demo) ;; *) die "usage: selftests.sh [demo]" ;; esac
+
+test_timeout=${MSHV_TEST_TIMEOUT:-600}
+qemu_timeout=${MSHV_QEMU_TIMEOUT:-1200}
+qemu_mem=${MSHV_QEMU_MEM:-3072}
+accel=${MSHV_ACCEL:-auto}
+total_start=$SECONDS
+
+confdir=$MSHV_REPO/scripts/mshv/configs
+stdir=${MSHV_SELFTEST_DIR:-$MSHV_KSRC/tools/testing/selftests/mshv}
+demodir=$MSHV_KSRC/tools/mshv
+
+# The selftests' own "config" (kselftest convention) goes first, so that
+# ours, last, has the final word on any symbol both set.
+fragments=("$confdir/base.config")
+[[ -f $stdir/config ]] && fragments+=("$stdir/config")
+fragments+=("$confdir/selftests.config")
+
+out=$(build_dir selftests "${fragments[@]}")
+mkdir -p "$out"
+
+# One run at a time per build directory: several helpers share it.
+exec 9>"$out/.lock"
+if ! flock -n 9; then
+	msg "waiting for another run in $out"
+	flock 9
+fi
+
+# --- the kernel -----------------------------------------------------------
+
+check_config() {
+	local -A wanted=()
+	local line sym bad=0
+
+	while read -r line; do
+		case $line in
+		CONFIG_*=*) sym=${line%%=*} ;;
+		"# CONFIG_"*" is not set") sym=${line#\# }; sym=${sym%% *} ;;
+		*) continue ;;
+		esac
+		wanted[$sym]=$line
+	done < <(cat "${fragments[@]}")
+
+	for sym in "${!wanted[@]}"; do
+		line=${wanted[$sym]}
+		if [[ $line == CONFIG_* ]]; then
+			grep -qx -- "$line" "$out/.config" && continue
+		else
+			grep -q "^$sym=" "$out/.config" || continue
+		fi
+		msg "selftests: wanted $line, got: $(grep -E "^(# )?${sym}[= ]" "$out/.config" || echo unset)"
+		bad=1
+	done
+	[[ $bad -eq 0 ]] || die "selftests: the kernel configuration does not hold what configs/ asks for"
+}
+
+build_kernel() {
+	local log=$out/build.log
+
+	if [[ ! -f $out/.config ]]; then
+		cat "${fragments[@]}" >"$out/allno.config"
+		kmake -s O="$out" KCONFIG_ALLCONFIG="$out/allno.config" \
+			allnoconfig >"$log" 2>&1 || { cat "$log" >&2; die "allnoconfig failed"; }
+	fi
+	kmake -s O="$out" olddefconfig >"$log" 2>&1 || { cat "$log" >&2; die "olddefconfig failed"; }
+	check_config
+	# gen_init_cpio (usr/) packs the initramfs; headers_install gives the
+	# selftests this tree's uapi.
+	if ! kmake O="$out" bzImage usr/gen_init_cpio headers_install >"$log" 2>&1; then
+		grep -E 'error|Error' "$log" | head -n 40 >&2
+		die "kernel build failed, see $log"
+	fi
+}
+
+t=$SECONDS
+msg "selftests: building the kernel in $out"
+build_kernel
+build_time=$((SECONDS - t))
+msg "selftests: kernel build: ${build_time}s"
+
+# --- the programs ----------------------------------------------------------
+
+khdr="-isystem $out/usr/include"
+bin=$out/bin
+rm -rf "$bin"
+mkdir -p "$bin"
+
+build_selftests() {
+	local names name all=() want=()
+
+	[[ -f $stdir/Makefile ]] || die "no selftests in $stdir (run 'make tree')"
+	names=$(make -s -C "$stdir" emit_tests | sed -n 's/^[^:]*://p')
+	read -ra all <<<"$names"
+	[[ ${#all[@]} -gt 0 ]] || die "no selftest programs in $stdir"
+	if [[ -n ${MSHV_SELFTESTS:-} ]]; then
+		read -ra want <<<"$MSHV_SELFTESTS"
+		for name in "${want[@]}"; do
+			[[ " ${all[*]} " == *" $name "* ]] ||
+				die "MSHV_SELFTESTS: no test '$name' (there are: ${all[*]})"
+		done
+	else
+		want=("${all[@]}")
+	fi
+	make -s -C "$stdir" OUTPUT="$bin" KHDR_INCLUDES="$khdr" \
+		USERLDFLAGS=-static "${want[@]/#/$bin/}" >&2 ||
+		die "building the selftests failed"
+	programs=("${want[@]}")
+}
+
+build_demo() {
+	[[ -f $demodir/Makefile ]] || die "no demo VMM in $demodir (run 'make tree')"
+	# Built from a copy, so that the shared source tree stays clean.
+	rm -rf "$out/demo-src"
+	cp -r "$demodir" "$out/demo-src"
+	make -s -C "$out/demo-src" KHDR_INCLUDES="$khdr" LDFLAGS=-static \
+		mshv_demo >&2 || die "building the demo VMM failed"
+	cp "$out/demo-src/mshv_demo" "$bin/"
+	programs=(mshv_demo)
+}
+
+programs=()
+if [[ $mode == demo ]]; then build_demo; else build_selftests; fi
+for p in "${programs[@]}"; do
+	file "$bin/$p" 2>/dev/null | grep -q 'statically linked' ||
+		die "$p is not statically linked"
+done
+
+# --- the initramfs -----------------------------------------------------------
+
+run=$out/run-$mode
+rm -rf "$run"
+mkdir -p "$run"
+busybox=$(command -v busybox) || die "busybox missing: run 'make deps'"
+file -L "$busybox" | grep -q 'statically linked' || die "$busybox is not static (busybox-static)"
+
+{
+	# The guest side, as one shell script on busybox.
+	cat <<-EOF
+	MODE=$mode
+	PROGRAMS="${programs[*]}"
+	ARGS="$([[ $mode == demo ]] && echo "${MSHV_DEMO_ARGS:-}" || echo "${MSHV_SELFTEST_ARGS:-}")"
+	TEST_TIMEOUT=$test_timeout
+	EOF
+} >"$run/run.conf"
+
+cat >"$run/init" <<'EOF'
+#!/bin/sh
+# /init of the mshv selftests initramfs, written by scripts/mshv/selftests.sh.
+# The console (ttyS0) carries the kernel log and, for reading along, the
+# programs' output; ttyS1 carries only the programs' output, for the host to
+# parse.
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /tmp
+. /etc/run.conf
+
+tap=/dev/ttyS1
+stty -F $tap raw -echo 2>/dev/null
+say() { echo "mshv-selftests: $*" | tee $tap; }
+
+say "boot $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs"
+[ -c /dev/mshv ] || say "no /dev/mshv"
+cd /tests
+for p in $PROGRAMS; do
+	say "begin $p"
+	# shellcheck disable=SC2086
+	{ timeout "$TEST_TIMEOUT" ./$p $ARGS; echo $? >/tmp/rc; } 2>&1 | tee $tap
+	say "end $p rc=$(cat /tmp/rc)"
+done
+
+# Two scans, apart: an object must stay unreferenced through both to be
+# reported, which keeps pointers in flight from looking like leaks.
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	say "begin kmemleak"
+	cat /sys/kernel/debug/kmemleak | tee $tap
+	say "end kmemleak"
+else
+	say "no kmemleak"
+fi
+say done
+sync
+# With -no-reboot, QEMU exits instead of rebooting.
+reboot -f
+EOF
+
+{
+	echo "dir /bin 0755 0 0"
+	echo "dir /dev 0755 0 0"
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	for d in proc sys tmp etc tests root; do echo "dir /$d 0755 0 0"; done
+	echo "file /bin/busybox $busybox 0755 0 0"
+	for a in $("$busybox" --list); do
+		[[ $a == busybox ]] || echo "slink /bin/$a busybox 0777 0 0"
+	done
+	echo "file /init $run/init 0755 0 0"
+	echo "file /etc/run.conf $run/run.conf 0644 0 0"
+	for p in "${programs[@]}"; do echo "file /tests/$p $bin/$p 0755 0 0"; done
+} >"$run/initramfs.list"
+"$out/usr/gen_init_cpio" "$run/initramfs.list" >"$run/initramfs.cpio" ||
+	die "gen_init_cpio failed"
+
+# --- QEMU ----------------------------------------------------------------------
+
+# /dev/kvm may open, and even run firmware, yet hang a kernel (nested
+# virtualization without the features it claims): only a kernel that boots
+# proves it works.  This one, without an init, panics and so exits at once.
+# The verdict is kept per host kernel and QEMU version.
+kvm_works() {
+	local stamp log rc=0
+
+	[[ -r /dev/kvm && -w /dev/kvm ]] || return 1
+	{ : <>/dev/kvm; } 2>/dev/null || return 1
+	stamp=$MSHV_CACHE/build/kvm-probe-$( { uname -rv; qemu-system-x86_64 --version; } |
+		sha256sum | cut -c1-12)
+	if [[ -f $stamp ]]; then
+		return "$(cat "$stamp")"
+	fi
+	log=$run/kvm-probe.log
+	timeout 60 qemu-system-x86_64 -accel kvm -cpu host -smp 2 -m 512 \
+		-nographic -no-reboot -nodefaults -no-user-config -monitor none \
+		-serial "file:$log" -kernel "$out/arch/x86/boot/bzImage" \
+		-append "console=ttyS0 panic=-1" </dev/null >/dev/null 2>&1 || rc=1
+	grep -q 'Kernel panic' "$log" || rc=1
+	[[ $rc -eq 0 ]] || msg "selftests: KVM does not boot a kernel here, using TCG"
+	echo "$rc" >"$stamp"
+	return "$rc"
+}
+
+case $accel in
+auto) if kvm_works; then accel=kvm; else accel=tcg; fi ;;
+kvm|tcg) ;;
+*) die "MSHV_ACCEL must be kvm, tcg or auto" ;;
+esac
+if [[ $accel == kvm ]]; then
+	cpu=(-accel kvm -cpu host)
+else
+	cpu=(-accel tcg -cpu max)
+	qemu_timeout=$((qemu_timeout * 3))
+fi
+
+console=$run/console.log
+tap=$run/tap.log
+msg "selftests: booting ($accel, ${qemu_mem} MiB, ${programs[*]}); console: $console"
+t=$SECONDS
+qemu_status=0
+timeout -k 10 "$qemu_timeout" qemu-system-x86_64 "${cpu[@]}" -smp 2 \
+	-m "$qemu_mem" -nographic -no-reboot -nodefaults -no-user-config \
+	-monitor none -serial "file:$console" -serial "file:$tap" \
+	-kernel "$out/arch/x86/boot/bzImage" -initrd "$run/initramfs.cpio" \
+	-append "console=ttyS0 panic=-1 mitigations=off" </dev/null ||
+	qemu_status=$?
+run_time=$((SECONDS - t))
+sed -i 's/\r$//' "$console" "$tap"
+
+# --- the verdict -------------------------------------------------------------
+
+if [[ ${MSHV_VERBOSE:-0} == 1 ]]; then
+	cat "$console"
+else
+	cat "$tap"
+fi
+
+status=0
+passed=0 failed=0 skipped=0
+problems=()
+
+# Per program: its TAP plan, its results and its exit status.
+while IFS=$'\t' read -r prog p f s plan rc; do
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	if [[ $mode == demo ]]; then
+		if [[ $rc == 0 ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+		[[ $rc == 0 ]] || problems+=("$prog exited $rc")
+		continue
+	fi
+	[[ $plan == 1 ]] || problems+=("$prog printed no TAP plan")
+	case $rc in
+	0|4) ;;
+	"") problems+=("$prog did not finish") ;;
+	*) [[ $f -gt 0 ]] || { failed=$((failed + 1)); problems+=("$prog exited $rc"); } ;;
+	esac
+	[[ -n $rc ]] || failed=$((failed + 1))
+done < <(awk '
+	function flush() {
+		if (prog != "")
+			printf "%s\t%d\t%d\t%d\t%d\t%s\n", prog, p, f, s, plan, rc
+		prog = ""
+	}
+	/^mshv-selftests: begin / && $3 != "kmemleak" {
+		flush(); prog = $3; p = f = s = plan = 0; rc = ""; next
+	}
+	/^mshv-selftests: end / && $3 == prog {
+		rc = $4; sub(/^rc=/, "", rc); flush(); next
+	}
+	prog == "" { next }
+	/^1\.\.[0-9]+/ { plan = 1 }
+	/^(not )?ok [0-9]+/ {
+		if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) s++
+		else if ($1 == "not") f++
+		else p++
+	}
+	END { flush() }' "$tap")
+
+# Every program started must have been reported on.
+for p in "${programs[@]}"; do
+	grep -q "^mshv-selftests: begin $p\$" "$tap" ||
+		{ problems+=("$p never ran"); failed=$((failed + 1)); }
+done
+grep -q '^mshv-selftests: done$' "$tap" ||
+	problems+=("the guest did not finish (QEMU exit $qemu_status): see $console")
+
+# Leaks kmemleak still saw after the tests.
+leaks=$(sed -n '/^mshv-selftests: begin kmemleak$/,/^mshv-selftests: end kmemleak$/p' \
+	"$tap" | grep -c 'unreferenced object' || true)
+[[ $leaks -eq 0 ]] || problems+=("kmemleak: $leaks unreferenced objects")
+
+# Kernel splats: only timestamped kernel lines count, so that a program
+# printing such words does not, and the fake backend's loud boot banner
+# (pr_warn text, no "WARNING:") does not match.
+splat_re='(WARNING:|BUG:|Oops|Call Trace:|possible recursive locking|possible circular locking|inconsistent lock state|possible irq lock inversion|UBSAN:|KASAN:|suspected memory leak|unreferenced object|general protection fault|Kernel panic|detected stall|blocked for more than)'
+if splats=$(grep -nE "\[ *[0-9]+\.[0-9]+\] .*$splat_re" "$console"); then
+	printf '%s\n' "$splats" | head -n 40 >&2
+	problems+=("kernel splat in $console")
+fi
+
+[[ $passed -gt 0 ]] || problems+=("no test passed")
+for p in "${problems[@]}"; do msg "selftests: $p"; done
+[[ ${#problems[@]} -eq 0 && $failed -eq 0 ]] || status=1
+
+msg "selftests: kernel build ${build_time}s, boot+run ${run_time}s ($accel), total $((SECONDS - total_start))s"
+echo "$passed passed, $failed failed, $skipped skipped"
+[[ $status -eq 0 ]] || die "selftests: failed"
