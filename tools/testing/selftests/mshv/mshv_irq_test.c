@@ -11,6 +11,7 @@
 FIXTURE(irq) {
 	int dev;
 	int pt;
+	int vp;
 	int efd;
 	int rfd;
 };
@@ -20,13 +21,14 @@ FIXTURE_SETUP(irq)
 	struct mshv_user_irq_table *table;
 
 	self->pt = -1;
+	self->vp = -1;
 	self->efd = -1;
 	self->rfd = -1;
 	self->dev = mshv_open_dev();
 	if (self->dev < 0)
 		return;
 	self->pt = mshv_create_initialized_partition(self->dev);
-	close(mshv_create_vp(self->pt, 0));
+	self->vp = mshv_create_vp(self->pt, 0);
 	self->efd = mshv_eventfd();
 	self->rfd = mshv_eventfd();
 
@@ -45,6 +47,7 @@ FIXTURE_TEARDOWN(irq)
 {
 	close(self->rfd);
 	close(self->efd);
+	close(self->vp);
 	close(self->pt);
 	close(self->dev);
 }
@@ -231,6 +234,85 @@ TEST_F(irq, irqfd_signal_before_assign)
 	EXPECT_EQ(0, irqfd(self->pt, self->efd, 0, GSI, 0));
 	EXPECT_TRUE(irqfd_listens(self->efd));
 	EXPECT_EQ(0, irqfd(self->pt, self->efd, 0, GSI, IRQFD_DEASSIGN));
+}
+
+/* Whether @vector is requested in the local APIC of @vp (its IRR bit). */
+static bool __lapic_irr(struct __test_metadata *_metadata, int vp,
+			uint8_t vector)
+{
+	uint8_t *page = mshv_alloc_mem(MSHV_PAGE_SIZE);
+	struct mshv_get_set_vp_state args = {
+		.type = MSHV_VP_STATE_LAPIC,
+		.buf_sz = MSHV_PAGE_SIZE,
+		.buf_ptr = (uintptr_t)page,
+	};
+	uint32_t irr;
+
+	ASSERT_EQ(0, ioctl(vp, MSHV_GET_VP_STATE, &args))
+		TH_LOG("LAPIC state: %s", strerror(errno));
+	/* The APIC page: IRR words of 32 vectors, one each 16 bytes. */
+	memcpy(&irr, page + 0x200 + 0x10 * (vector / 32), sizeof(irr));
+	munmap(page, MSHV_PAGE_SIZE);
+	return irr & (1U << (vector % 32));
+}
+
+#define lapic_irr(vp, vector)	__lapic_irr(_metadata, vp, vector)
+
+TEST_F(irq, irqfd_delivers)
+{
+	/* GSI 6: lowest priority, vector 0x41, APIC 0; asserted by hypercall. */
+	struct {
+		struct mshv_user_irq_table table;
+		struct mshv_user_irq_entry entries[2];
+	} routes = {
+		.table.nr = 2,
+		.entries = {
+			{ GSI, 0xfee00000, 0, 0x30 },
+			{ GSI + 1, 0xfee00000, 0, 0x100 | 0x41 },
+		},
+	};
+	int i;
+
+	ASSERT_EQ(0, ioctl(self->pt, MSHV_SET_MSI_ROUTING, &routes));
+	ASSERT_EQ(0, irqfd(self->pt, self->efd, 0, GSI + 1, 0));
+	EXPECT_FALSE(lapic_irr(self->vp, 0x41));
+	EXPECT_TRUE(irqfd_listens(self->efd));
+	for (i = 0; i < 100 && !lapic_irr(self->vp, 0x41); i++)
+		usleep(10000);
+	EXPECT_TRUE(lapic_irr(self->vp, 0x41));
+	EXPECT_EQ(0, irqfd(self->pt, self->efd, 0, GSI + 1, IRQFD_DEASSIGN));
+}
+
+TEST_F(irq, hvcall_assert_interrupt)
+{
+	/* HVCALL_ASSERT_VIRTUAL_INTERRUPT, as a VMM's own device model does. */
+	struct {
+		uint64_t partition_id;
+		uint64_t control;
+		uint64_t dest_addr;
+		uint32_t vector;
+		uint8_t target_vtl;
+		uint8_t reserved0;
+		uint16_t reserved1;
+	} in = { .vector = 0x52 };
+	uint16_t status = 0xffff;
+
+	EXPECT_FALSE(lapic_irr(self->vp, 0x52));
+	ASSERT_EQ(0, mshv_hvcall(self->pt, HVCALL_ASSERT_VIRTUAL_INTERRUPT, 0,
+				 &in, sizeof(in), NULL, 0, &status, NULL))
+		TH_LOG("ASSERT_VIRTUAL_INTERRUPT: %s", strerror(errno));
+	EXPECT_EQ(HV_STATUS_SUCCESS, status);
+	EXPECT_TRUE(lapic_irr(self->vp, 0x52));
+	/* Through the VP fd as well; reserved fields are the hypervisor's. */
+	in.vector = 0x63;
+	EXPECT_EQ(0, mshv_hvcall(self->vp, HVCALL_ASSERT_VIRTUAL_INTERRUPT, 0,
+				 &in, sizeof(in), NULL, 0, &status, NULL));
+	EXPECT_TRUE(lapic_irr(self->vp, 0x63));
+	in.reserved1 = 1;
+	EXPECT_EQ(-1, mshv_hvcall(self->pt, HVCALL_ASSERT_VIRTUAL_INTERRUPT, 0,
+				  &in, sizeof(in), NULL, 0, &status, NULL));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(HV_STATUS_INVALID_PARAMETER, status);
 }
 
 #define IOEVENTFD_DATAMATCH	BIT(MSHV_IOEVENTFD_BIT_DATAMATCH)
