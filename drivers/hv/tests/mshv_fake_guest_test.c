@@ -101,14 +101,29 @@ static void sched_desc(const enum mshv_scheduler *sched, char *desc)
 
 KUNIT_ARRAY_PARAM(sched, scheds, sched_desc);
 
+/* Closing the fds ends the partition, also when the test failed half way. */
+static void vm_close(void *data)
+{
+	struct vm *vm = data;
+
+	if (vm->vp_fd >= 0)
+		mshv_test_close(vm->vp_fd);
+	if (vm->pt_fd >= 0)
+		mshv_test_close(vm->pt_fd);
+}
+
 /* A partition with RAM (writable), a read-only page, and VP 0. */
-static void vm_create(struct kunit *test, struct vm *vm,
-		      enum mshv_scheduler sched)
+static struct vm *vm_create(struct kunit *test, enum mshv_scheduler sched)
 {
 	const u8 rw = BIT(MSHV_SET_MEM_BIT_WRITABLE) |
 		      BIT(MSHV_SET_MEM_BIT_EXECUTABLE);
+	struct vm *vm = kunit_kzalloc(test, sizeof(*vm), GFP_KERNEL);
 
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	vm->pt_fd = -1;
+	vm->vp_fd = -1;
 	use_scheduler(test, sched);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, vm_close, vm), 0);
 	vm->pt_fd = mshv_test_partition(test, &vm->id);
 	vm->ram = mshv_test_mmap(test, ROM_GPA + PAGE_SIZE);
 	KUNIT_ASSERT_EQ(test, mshv_test_set_memory(test, vm->pt_fd, 0, ROM_GPA,
@@ -120,12 +135,12 @@ static void vm_create(struct kunit *test, struct vm *vm,
 			0);
 	vm->vp_fd = mshv_test_create_vp(test, vm->pt_fd, 0);
 	KUNIT_ASSERT_GE(test, vm->vp_fd, 0);
+	return vm;
 }
 
-static void vm_destroy(struct vm *vm)
+static void vm_destroy(struct kunit *test, struct vm *vm)
 {
-	mshv_test_close(vm->vp_fd);
-	mshv_test_close(vm->pt_fd);
+	kunit_release_action(test, vm_close, vm);
 }
 
 /* MSHV_ROOT_HVCALL on the VP fd, as a VMM sets and reads registers. */
@@ -244,14 +259,14 @@ static void program_runs_to_halt(struct kunit *test)
 	};
 	const struct hv_x64_io_port_intercept_message *io;
 	struct hv_message msg;
-	struct vm vm;
+	struct vm *vm;
 
-	vm_create(test, &vm, *sched);
-	load(test, &vm, CODE_GPA, code, sizeof(code));
-	start(test, &vm, CODE_GPA, 0);
-	set_reg(test, &vm, HV_X64_REGISTER_RAX, 0xffff0000ffff0000);
+	vm = vm_create(test, *sched);
+	load(test, vm, CODE_GPA, code, sizeof(code));
+	start(test, vm, CODE_GPA, 0);
+	set_reg(test, vm, HV_X64_REGISTER_RAX, 0xffff0000ffff0000);
 
-	KUNIT_ASSERT_EQ(test, run(test, &vm, &msg), 0);
+	KUNIT_ASSERT_EQ(test, run(test, vm, &msg), 0);
 	KUNIT_ASSERT_EQ(test, msg.header.message_type, HVMSG_X64_IOPORT_INTERCEPT);
 	KUNIT_EXPECT_EQ(test, msg.header.payload_size, sizeof(*io));
 	io = (const void *)msg.u.payload;
@@ -269,16 +284,16 @@ static void program_runs_to_halt(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, io->instruction_byte_count, 1);
 	KUNIT_EXPECT_EQ(test, io->instruction_bytes[0], 0xee);
 	/* The hypervisor does not move RIP past an intercepted instruction. */
-	KUNIT_EXPECT_EQ(test, get_reg(test, &vm, HV_X64_REGISTER_RIP), CODE_GPA + 11);
-	KUNIT_EXPECT_EQ(test, get_reg(test, &vm, HV_X64_REGISTER_RBX), 0x0101);
-	KUNIT_EXPECT_EQ(test, get_reg(test, &vm, HV_X64_REGISTER_RDX), 0x3f8);
+	KUNIT_EXPECT_EQ(test, get_reg(test, vm, HV_X64_REGISTER_RIP), CODE_GPA + 11);
+	KUNIT_EXPECT_EQ(test, get_reg(test, vm, HV_X64_REGISTER_RBX), 0x0101);
+	KUNIT_EXPECT_EQ(test, get_reg(test, vm, HV_X64_REGISTER_RDX), 0x3f8);
 
-	skip(test, &vm, &msg);
-	KUNIT_ASSERT_EQ(test, run(test, &vm, &msg), 0);
+	skip(test, vm, &msg);
+	KUNIT_ASSERT_EQ(test, run(test, vm, &msg), 0);
 	KUNIT_EXPECT_EQ(test, msg.header.message_type, HVMSG_X64_HALT);
 	KUNIT_EXPECT_EQ(test, header(&msg)->rip, CODE_GPA + 12);
 	KUNIT_EXPECT_EQ(test, (u8)header(&msg)->instruction_length, 1);
-	vm_destroy(&vm);
+	vm_destroy(test, vm);
 }
 
 /**
@@ -313,58 +328,69 @@ struct exit_case {
 	u64 gpa;
 };
 
-#define IO	.type = HVMSG_X64_IOPORT_INTERCEPT
-#define MEM	.type = HVMSG_UNMAPPED_GPA
-#define W	.access = HV_INTERCEPT_ACCESS_WRITE
-#define R	.access = HV_INTERCEPT_ACCESS_READ
-#define X	.access = HV_INTERCEPT_ACCESS_EXECUTE
+/* Shorthands for the table below. */
+#define IO_EXIT		.type = HVMSG_X64_IOPORT_INTERCEPT
+#define MEM_EXIT	.type = HVMSG_UNMAPPED_GPA
+#define HALT_EXIT	.type = HVMSG_X64_HALT, .access = HV_INTERCEPT_ACCESS_EXECUTE
+#define BAD_EXIT	.type = HVMSG_UNRECOVERABLE_EXCEPTION, \
+			.access = HV_INTERCEPT_ACCESS_EXECUTE
+#define ACC_WRITE	.access = HV_INTERCEPT_ACCESS_WRITE
+#define ACC_READ	.access = HV_INTERCEPT_ACCESS_READ
 
 static const struct exit_case exit_cases[] = {
-	{ "out imm8, al", CODE(0xb0, 0x41, 0xe6, 0x80), IO, W, .at = 2,
-	  .insn_len = 2, .port = 0x80, .size = 1, .rax = 0x41 },
-	{ "out imm8, ax", CODE(0xb8, 0xef, 0xbe, 0xe7, 0x70), IO, W, .at = 3,
-	  .insn_len = 2, .port = 0x70, .size = 2, .rax = 0xbeef },
+	{ "out imm8, al", CODE(0xb0, 0x41, 0xe6, 0x80),
+	  IO_EXIT, ACC_WRITE, .at = 2, .insn_len = 2, .port = 0x80, .size = 1,
+	  .rax = 0x41 },
+	{ "out imm8, ax", CODE(0xb8, 0xef, 0xbe, 0xe7, 0x70),
+	  IO_EXIT, ACC_WRITE, .at = 3, .insn_len = 2, .port = 0x70, .size = 2,
+	  .rax = 0xbeef },
 	{ "out dx, eax", CODE(0x66, 0xb8, 0x78, 0x56, 0x34, 0x12,
-			      0xba, 0x10, 0x05, 0x66, 0xef), IO, W, .at = 9,
-	  .insn_len = 2, .port = 0x510, .size = 4, .rax = 0x12345678 },
-	{ "in al, dx", CODE(0xba, 0x60, 0x00, 0xec), IO, R, .at = 3,
-	  .insn_len = 1, .port = 0x60, .size = 1 },
-	{ "in ax, imm8", CODE(0xe5, 0x71), IO, R, .insn_len = 2, .port = 0x71,
-	  .size = 2 },
-	{ "mov r8, r8", CODE(0xb4, 0x99, 0x88, 0xe0, 0xe6, 0x01), IO, W,
-	  .at = 4, .insn_len = 2, .port = 1, .size = 1, .rax = 0x9999 },
+			      0xba, 0x10, 0x05, 0x66, 0xef),
+	  IO_EXIT, ACC_WRITE, .at = 9, .insn_len = 2, .port = 0x510, .size = 4,
+	  .rax = 0x12345678 },
+	{ "in al, dx", CODE(0xba, 0x60, 0x00, 0xec),
+	  IO_EXIT, ACC_READ, .at = 3, .insn_len = 1, .port = 0x60, .size = 1 },
+	{ "in ax, imm8", CODE(0xe5, 0x71),
+	  IO_EXIT, ACC_READ, .insn_len = 2, .port = 0x71, .size = 2 },
+	{ "mov r8, r8", CODE(0xb4, 0x99, 0x88, 0xe0, 0xe6, 0x01),
+	  IO_EXIT, ACC_WRITE, .at = 4, .insn_len = 2, .port = 1, .size = 1,
+	  .rax = 0x9999 },
 	{ "mov r32, r32", CODE(0x66, 0xbb, 0x04, 0x03, 0x02, 0x01,
-			       0x66, 0x8b, 0xc3, 0x66, 0xe7, 0x02), IO, W,
-	  .at = 9, .insn_len = 3, .port = 2, .size = 4, .rax = 0x01020304 },
+			       0x66, 0x8b, 0xc3, 0x66, 0xe7, 0x02),
+	  IO_EXIT, ACC_WRITE, .at = 9, .insn_len = 3, .port = 2, .size = 4,
+	  .rax = 0x01020304 },
 	{ "hlt after nop, cli, sti", CODE(0x90, 0xfa, 0xfb, 0xf4),
-	  .type = HVMSG_X64_HALT, X, .at = 3, .insn_len = 1 },
-	{ "jmp forward", CODE(0xeb, 0x01, 0xf4, 0xf4), .type = HVMSG_X64_HALT,
-	  X, .at = 3, .insn_len = 1 },
+	  HALT_EXIT, .at = 3, .insn_len = 1 },
+	{ "jmp forward", CODE(0xeb, 0x01, 0xf4, 0xf4),
+	  HALT_EXIT, .at = 3, .insn_len = 1 },
 	{ "jmp back", CODE(0xeb, 0x03, 0xf4, 0x90, 0x90, 0xeb, 0xfb),
-	  .type = HVMSG_X64_HALT, X, .at = 2, .insn_len = 1 },
-	{ "store ax, moffs16", CODE(0xb8, 0x78, 0x56, 0xa3, 0x00, 0x80), MEM, W,
-	  .at = 3, .insn_len = 3, .gpa = 0x8000 },
+	  HALT_EXIT, .at = 2, .insn_len = 1 },
+	{ "store ax, moffs16", CODE(0xb8, 0x78, 0x56, 0xa3, 0x00, 0x80),
+	  MEM_EXIT, ACC_WRITE, .at = 3, .insn_len = 3, .gpa = 0x8000 },
 	{ "store bx, [disp16]", CODE(0xbb, 0x34, 0x12, 0x89, 0x1e, 0x00, 0x90),
-	  MEM, W, .at = 3, .insn_len = 4, .gpa = 0x9000 },
-	{ "store bl, [disp16]", CODE(0x88, 0x1e, 0x00, 0x90), MEM, W,
-	  .insn_len = 4, .gpa = 0x9000 },
-	{ "load ax, moffs16", CODE(0xa1, 0x00, 0xa0), MEM, R, .insn_len = 3,
-	  .gpa = 0xa000 },
+	  MEM_EXIT, ACC_WRITE, .at = 3, .insn_len = 4, .gpa = 0x9000 },
+	{ "store bl, [disp16]", CODE(0x88, 0x1e, 0x00, 0x90),
+	  MEM_EXIT, ACC_WRITE, .insn_len = 4, .gpa = 0x9000 },
+	{ "load ax, moffs16", CODE(0xa1, 0x00, 0xa0),
+	  MEM_EXIT, ACC_READ, .insn_len = 3, .gpa = 0xa000 },
 	{ "store to read-only RAM", CODE(0xa2, 0x00, ROM_GPA >> 8),
-	  .type = HVMSG_GPA_INTERCEPT, W, .insn_len = 3, .gpa = ROM_GPA },
+	  .type = HVMSG_GPA_INTERCEPT, ACC_WRITE, .insn_len = 3, .gpa = ROM_GPA },
 	{ "store relative to DS", CODE(0xa2, 0x10, 0x00), .ds_base = 0x10000,
-	  MEM, W, .insn_len = 3, .gpa = 0x10010 },
-	{ "unknown opcode", CODE(0x90, 0x0f, 0x0b),
-	  .type = HVMSG_UNRECOVERABLE_EXCEPTION, X, .at = 1 },
-	{ "unsupported addressing", CODE(0x89, 0x07),
-	  .type = HVMSG_UNRECOVERABLE_EXCEPTION, X },
+	  MEM_EXIT, ACC_WRITE, .insn_len = 3, .gpa = 0x10010 },
+	{ "unknown opcode", CODE(0x90, 0x0f, 0x0b), BAD_EXIT, .at = 1 },
+	{ "unsupported addressing", CODE(0x89, 0x07), BAD_EXIT },
 	{ "too many prefixes", CODE(0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
 				    0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
-				    0x66, 0x90),
-	  .type = HVMSG_UNRECOVERABLE_EXCEPTION, X },
-	{ "fetch from unmapped GPA", .rip = 0x7000,
-	  .type = HVMSG_UNRECOVERABLE_EXCEPTION, X },
+				    0x66, 0x90), BAD_EXIT },
+	{ "fetch from unmapped GPA", .rip = 0x7000, BAD_EXIT },
 };
+
+#undef IO_EXIT
+#undef MEM_EXIT
+#undef HALT_EXIT
+#undef BAD_EXIT
+#undef ACC_WRITE
+#undef ACC_READ
 
 KUNIT_ARRAY_PARAM_DESC(exit, exit_cases, name);
 
@@ -377,23 +403,23 @@ static void program_stops_on_intercept(struct kunit *test)
 	const struct hv_x64_intercept_message_header *hdr;
 	u64 rip = c->rip ?: CODE_GPA;
 	struct hv_message msg;
-	struct vm vm;
+	struct vm *vm;
 
-	vm_create(test, &vm, MSHV_SCHED_ROOT);
+	vm = vm_create(test, MSHV_SCHED_ROOT);
 	if (!c->rip)
-		load(test, &vm, rip, c->code, c->len);
-	start(test, &vm, rip, c->ds_base);
-	KUNIT_ASSERT_EQ(test, run(test, &vm, &msg), 0);
+		load(test, vm, rip, c->code, c->len);
+	start(test, vm, rip, c->ds_base);
+	KUNIT_ASSERT_EQ(test, run(test, vm, &msg), 0);
 
 	hdr = header(&msg);
 	KUNIT_EXPECT_EQ(test, msg.header.message_type, c->type);
-	KUNIT_EXPECT_EQ(test, msg.header.sender, vm.id);
+	KUNIT_EXPECT_EQ(test, msg.header.sender, vm->id);
 	KUNIT_EXPECT_EQ(test, hdr->vp_index, 0);
 	KUNIT_EXPECT_EQ(test, hdr->rip, rip + c->at);
 	KUNIT_EXPECT_EQ(test, (u8)hdr->instruction_length, c->insn_len);
 	KUNIT_EXPECT_EQ(test, hdr->intercept_access_type, c->access);
 	KUNIT_EXPECT_EQ(test, hdr->rflags & X86_EFLAGS_FIXED, X86_EFLAGS_FIXED);
-	KUNIT_EXPECT_EQ(test, get_reg(test, &vm, HV_X64_REGISTER_RIP), rip + c->at);
+	KUNIT_EXPECT_EQ(test, get_reg(test, vm, HV_X64_REGISTER_RIP), rip + c->at);
 
 	switch (c->type) {
 	case HVMSG_X64_IOPORT_INTERCEPT:
@@ -423,7 +449,7 @@ static void program_stops_on_intercept(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, msg.header.payload_size, sizeof(*hdr));
 		break;
 	}
-	vm_destroy(&vm);
+	vm_destroy(test, vm);
 }
 
 /**
@@ -464,7 +490,7 @@ static void add_sets_flags(struct kunit *test)
 	const u64 rax = 0xa5a5a5a5a5a5a5a5, mask = BIT_ULL(c->size * 8) - 1;
 	u8 code[16], *p = code;
 	struct hv_message msg;
-	struct vm vm;
+	struct vm *vm;
 
 	if (c->size == 4)
 		*p++ = 0x66;
@@ -478,17 +504,17 @@ static void add_sets_flags(struct kunit *test)
 	p += c->size;
 	*p++ = 0xf4;					/* hlt */
 
-	vm_create(test, &vm, MSHV_SCHED_ROOT);
-	load(test, &vm, CODE_GPA, code, p - code);
-	start(test, &vm, CODE_GPA, 0);
-	set_reg(test, &vm, HV_X64_REGISTER_RAX, rax);
-	KUNIT_ASSERT_EQ(test, run(test, &vm, &msg), 0);
+	vm = vm_create(test, MSHV_SCHED_ROOT);
+	load(test, vm, CODE_GPA, code, p - code);
+	start(test, vm, CODE_GPA, 0);
+	set_reg(test, vm, HV_X64_REGISTER_RAX, rax);
+	KUNIT_ASSERT_EQ(test, run(test, vm, &msg), 0);
 	KUNIT_ASSERT_EQ(test, msg.header.message_type, HVMSG_X64_HALT);
-	KUNIT_EXPECT_EQ(test, get_reg(test, &vm, HV_X64_REGISTER_RAX),
+	KUNIT_EXPECT_EQ(test, get_reg(test, vm, HV_X64_REGISTER_RAX),
 			(rax & ~mask) | c->sum);
-	KUNIT_EXPECT_EQ(test, get_reg(test, &vm, HV_X64_REGISTER_RFLAGS) & arith,
+	KUNIT_EXPECT_EQ(test, get_reg(test, vm, HV_X64_REGISTER_RFLAGS) & arith,
 			c->flags);
-	vm_destroy(&vm);
+	vm_destroy(test, vm);
 }
 
 /* Stores to RAM land in the VMM's memory; loads read it back. */
@@ -509,26 +535,26 @@ static void program_writes_ram(struct kunit *test)
 	static const u8 one = 1;
 	u8 back[sizeof(expected)];
 	struct hv_message msg;
-	struct vm vm;
+	struct vm *vm;
 
-	vm_create(test, &vm, MSHV_SCHED_ROOT);
-	load(test, &vm, CODE_GPA, code, sizeof(code));
-	load(test, &vm, 0x2004, &one, 1);
-	start(test, &vm, CODE_GPA, 0);
-	KUNIT_ASSERT_EQ(test, run(test, &vm, &msg), 0);
+	vm = vm_create(test, MSHV_SCHED_ROOT);
+	load(test, vm, CODE_GPA, code, sizeof(code));
+	load(test, vm, 0x2004, &one, 1);
+	start(test, vm, CODE_GPA, 0);
+	KUNIT_ASSERT_EQ(test, run(test, vm, &msg), 0);
 	KUNIT_ASSERT_EQ(test, msg.header.message_type, HVMSG_X64_HALT);
 	KUNIT_EXPECT_EQ(test, header(&msg)->rip, CODE_GPA + sizeof(code) - 1);
-	KUNIT_ASSERT_EQ(test, copy_from_user(back, (void __user *)(vm.ram + 0x2000),
+	KUNIT_ASSERT_EQ(test, copy_from_user(back, (void __user *)(vm->ram + 0x2000),
 					     sizeof(back)), 0);
 	KUNIT_EXPECT_MEMEQ(test, back, expected, sizeof(expected));
-	KUNIT_EXPECT_EQ(test, get_reg(test, &vm, HV_X64_REGISTER_RCX),
+	KUNIT_EXPECT_EQ(test, get_reg(test, vm, HV_X64_REGISTER_RCX),
 			(0xa55a * 2) & 0xffff);
 	/* The last word of RAM, the last bytes before the read-only page. */
-	KUNIT_ASSERT_EQ(test, copy_from_user(back, (void __user *)(vm.ram + 0x3ffe),
+	KUNIT_ASSERT_EQ(test, copy_from_user(back, (void __user *)(vm->ram + 0x3ffe),
 					     2), 0);
 	KUNIT_EXPECT_EQ(test, back[0], 0x5a);
 	KUNIT_EXPECT_EQ(test, back[1], 0xa5);
-	vm_destroy(&vm);
+	vm_destroy(test, vm);
 }
 
 /*
@@ -584,20 +610,20 @@ static void mmio_store_rings_ioeventfd(struct kunit *test)
 	};
 	struct mshv_fake_hv *fake = mshv_test_fake(test);
 	struct hv_message msg;
-	struct vm vm;
+	struct vm *vm;
 	int efd;
 
-	vm_create(test, &vm, MSHV_SCHED_ROOT);
+	vm = vm_create(test, MSHV_SCHED_ROOT);
 	efd = make_eventfd(test);
 	args.fd = efd;
-	KUNIT_ASSERT_EQ(test, mshv_test_ioctl(vm.pt_fd, MSHV_IOEVENTFD,
+	KUNIT_ASSERT_EQ(test, mshv_test_ioctl(vm->pt_fd, MSHV_IOEVENTFD,
 					      mshv_test_user_arg(test, &args,
 								 sizeof(args))),
 			0);
-	load(test, &vm, CODE_GPA, code, sizeof(code));
-	start(test, &vm, CODE_GPA, 0);
+	load(test, vm, CODE_GPA, code, sizeof(code));
+	start(test, vm, CODE_GPA, 0);
 
-	KUNIT_ASSERT_EQ(test, run(test, &vm, &msg), 0);
+	KUNIT_ASSERT_EQ(test, run(test, vm, &msg), 0);
 	KUNIT_EXPECT_EQ(test, msg.header.message_type, HVMSG_UNMAPPED_GPA);
 	KUNIT_EXPECT_EQ(test, header(&msg)->rip, CODE_GPA + 10);
 	KUNIT_EXPECT_EQ(test, ((const struct hv_x64_memory_intercept_message *)
@@ -606,12 +632,12 @@ static void mmio_store_rings_ioeventfd(struct kunit *test)
 	mshv_fake_hv_flush_messages(fake);
 	KUNIT_EXPECT_EQ(test, eventfd_count(test, efd), 2);
 
-	skip(test, &vm, &msg);
-	KUNIT_ASSERT_EQ(test, run(test, &vm, &msg), 0);
+	skip(test, vm, &msg);
+	KUNIT_ASSERT_EQ(test, run(test, vm, &msg), 0);
 	KUNIT_EXPECT_EQ(test, msg.header.message_type, HVMSG_X64_HALT);
 	KUNIT_EXPECT_EQ(test, fake->doorbells_rung, 2);
 	mshv_test_close(efd);
-	vm_destroy(&vm);
+	vm_destroy(test, vm);
 }
 
 static void signal_eventfd(struct kunit *test, int fd)
@@ -671,36 +697,36 @@ static void irqfd_sets_irr(struct kunit *test)
 	u32 irr[8], want[8] = {};
 	struct hv_message msg;
 	unsigned long was;
-	struct vm vm;
+	struct vm *vm;
 	unsigned int i;
 
 	was = READ_ONCE(mshv_fast_interrupts);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, restore_fast_interrupts,
 							(void *)was), 0);
 	WRITE_ONCE(mshv_fast_interrupts, c->fast);
-	vm_create(test, &vm, MSHV_SCHED_ROOT);
+	vm = vm_create(test, MSHV_SCHED_ROOT);
 	KUNIT_ASSERT_NOT_NULL(test, table);
 	table->nr = 1;
 	memcpy(table->entries, &entry, sizeof(entry));
-	KUNIT_ASSERT_EQ(test, mshv_test_ioctl(vm.pt_fd, MSHV_SET_MSI_ROUTING,
+	KUNIT_ASSERT_EQ(test, mshv_test_ioctl(vm->pt_fd, MSHV_SET_MSI_ROUTING,
 					      mshv_test_user_arg(test, table,
 								 table_size)),
 			0);
 	irqfd.fd = make_eventfd(test);
-	KUNIT_ASSERT_EQ(test, mshv_test_ioctl(vm.pt_fd, MSHV_IRQFD,
+	KUNIT_ASSERT_EQ(test, mshv_test_ioctl(vm->pt_fd, MSHV_IRQFD,
 					      mshv_test_user_arg(test, &irqfd,
 								 sizeof(irqfd))),
 			0);
-	load(test, &vm, CODE_GPA, &hlt, 1);
-	start(test, &vm, CODE_GPA, 0);
+	load(test, vm, CODE_GPA, &hlt, 1);
+	start(test, vm, CODE_GPA, 0);
 
 	signal_eventfd(test, irqfd.fd);
-	KUNIT_ASSERT_EQ(test, run(test, &vm, &msg), 0);
+	KUNIT_ASSERT_EQ(test, run(test, vm, &msg), 0);
 	KUNIT_EXPECT_EQ(test, msg.header.message_type, HVMSG_X64_HALT);
 	/* The log of asserted interrupts the other suites read is kept. */
-	KUNIT_EXPECT_EQ(test, mshv_fake_hv_nr_irqs(fake, vm.id), 1);
+	KUNIT_EXPECT_EQ(test, mshv_fake_hv_nr_irqs(fake, vm->id), 1);
 
-	KUNIT_ASSERT_EQ(test, mshv_test_ioctl(vm.vp_fd, MSHV_GET_VP_STATE,
+	KUNIT_ASSERT_EQ(test, mshv_test_ioctl(vm->vp_fd, MSHV_GET_VP_STATE,
 					      mshv_test_user_arg(test, &state,
 								 sizeof(state))),
 			0);
@@ -711,7 +737,7 @@ static void irqfd_sets_irr(struct kunit *test)
 	want[c->vector / 32] = BIT(c->vector % 32);
 	KUNIT_EXPECT_MEMEQ(test, irr, want, sizeof(want));
 	mshv_test_close(irqfd.fd);
-	vm_destroy(&vm);
+	vm_destroy(test, vm);
 }
 
 /* A VMM's vCPU thread, running the VP once. */
@@ -793,15 +819,15 @@ static void endless_loop_ends_on_signal(struct kunit *test)
 	unsigned long deadline;
 	struct hv_message msg;
 	struct runner *r;
-	struct vm vm;
+	struct vm *vm;
 
-	vm_create(test, &vm, *sched);
-	load(test, &vm, CODE_GPA, loop, sizeof(loop));
-	start(test, &vm, CODE_GPA, 0);
-	r = runner_start(test, vm.vp_fd);
+	vm = vm_create(test, *sched);
+	load(test, vm, CODE_GPA, loop, sizeof(loop));
+	start(test, vm, CODE_GPA, 0);
+	r = runner_start(test, vm->vp_fd);
 
 	deadline = jiffies + msecs_to_jiffies(WAIT_MS);
-	while (!guest_spinning(test, &vm, *sched)) {
+	while (!guest_spinning(test, vm, *sched)) {
 		KUNIT_ASSERT_TRUE_MSG(test, time_before(jiffies, deadline),
 				      "the guest never ran");
 		usleep_range(500, 1000);
@@ -813,13 +839,13 @@ static void endless_loop_ends_on_signal(struct kunit *test)
 			      "the run never returned");
 	KUNIT_EXPECT_EQ(test, r->ret, -EINTR);
 	kunit_release_action(test, runner_stop, r);
-	KUNIT_EXPECT_EQ(test, get_reg(test, &vm, HV_X64_REGISTER_RIP), CODE_GPA);
+	KUNIT_EXPECT_EQ(test, get_reg(test, vm, HV_X64_REGISTER_RIP), CODE_GPA);
 
-	load(test, &vm, CODE_GPA, &hlt, 1);
-	KUNIT_ASSERT_EQ(test, run(test, &vm, &msg), 0);
+	load(test, vm, CODE_GPA, &hlt, 1);
+	KUNIT_ASSERT_EQ(test, run(test, vm, &msg), 0);
 	KUNIT_EXPECT_EQ(test, msg.header.message_type, HVMSG_X64_HALT);
 	KUNIT_EXPECT_EQ(test, header(&msg)->rip, CODE_GPA);
-	vm_destroy(&vm);
+	vm_destroy(test, vm);
 }
 
 /* A scripted step still comes first, and the fake's default is unchanged. */
@@ -829,18 +855,18 @@ static void script_before_guest_code(struct kunit *test)
 	struct mshv_fake_hv *fake = mshv_test_fake(test);
 	static const u8 hlt = 0xf4;
 	struct hv_message msg;
-	struct vm vm;
+	struct vm *vm;
 
-	vm_create(test, &vm, MSHV_SCHED_ROOT);
-	load(test, &vm, CODE_GPA, &hlt, 1);
-	start(test, &vm, CODE_GPA, 0);
+	vm = vm_create(test, MSHV_SCHED_ROOT);
+	load(test, vm, CODE_GPA, &hlt, 1);
+	start(test, vm, CODE_GPA, 0);
 	exit.msg.header.message_type = HVMSG_X64_CPUID_INTERCEPT;
-	KUNIT_ASSERT_EQ(test, mshv_fake_hv_script_vp(fake, vm.id, 0, &exit), 0);
-	KUNIT_ASSERT_EQ(test, run(test, &vm, &msg), 0);
+	KUNIT_ASSERT_EQ(test, mshv_fake_hv_script_vp(fake, vm->id, 0, &exit), 0);
+	KUNIT_ASSERT_EQ(test, run(test, vm, &msg), 0);
 	KUNIT_EXPECT_EQ(test, msg.header.message_type, HVMSG_X64_CPUID_INTERCEPT);
-	KUNIT_ASSERT_EQ(test, run(test, &vm, &msg), 0);
+	KUNIT_ASSERT_EQ(test, run(test, vm, &msg), 0);
 	KUNIT_EXPECT_EQ(test, msg.header.message_type, HVMSG_X64_HALT);
-	vm_destroy(&vm);
+	vm_destroy(test, vm);
 }
 
 /* Guest code is something a test asks for: a new fake only follows scripts. */
