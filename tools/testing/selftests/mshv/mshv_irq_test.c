@@ -220,6 +220,9 @@ TEST_F(irq, irqfd_close_eventfd)
 	EXPECT_EQ(EBADF, errno);
 	/* The other one still listens; until the partition goes. */
 	EXPECT_TRUE(irqfd_listens(self->efd));
+	EXPECT_EQ(0, close(self->vp));
+	self->vp = -1;
+	EXPECT_TRUE(irqfd_listens(self->efd));
 	EXPECT_EQ(0, close(self->pt));
 	self->pt = -1;
 	EXPECT_FALSE(irqfd_listens(self->efd));
