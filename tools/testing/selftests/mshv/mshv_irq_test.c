@@ -103,8 +103,11 @@ TEST_F(irq, irqfd_resample)
 {
 	EXPECT_EQ(0, irqfd(self->pt, self->efd, self->rfd, GSI,
 			   IRQFD_RESAMPLE));
-	EXPECT_EQ(0, irqfd(self->pt, self->efd, self->rfd, GSI,
-			   IRQFD_DEASSIGN));
+	/* A deassign names the irqfd by its eventfd and GSI alone. */
+	EXPECT_EQ(-1, irqfd(self->pt, self->efd, self->rfd, GSI,
+			    IRQFD_DEASSIGN));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, irqfd(self->pt, self->efd, -1, GSI, IRQFD_DEASSIGN));
 	/* The resample eventfd is not an irqfd of its own. */
 	EXPECT_EQ(-1, irqfd(self->pt, self->rfd, 0, GSI, IRQFD_DEASSIGN));
 	EXPECT_EQ(ENOENT, errno);
@@ -349,8 +352,9 @@ TEST_F(irq, ioeventfd_assign_deassign)
 			TH_LOG("len %u: %s", lens[i], strerror(errno));
 		if (!lens[i])
 			continue;
-		EXPECT_EQ(0, ioeventfd(self->pt, self->rfd, MMIO + 0x100 * i,
-				       lens[i], 0x1234, IOEVENTFD_DATAMATCH))
+		EXPECT_EQ(0, ioeventfd(self->pt, self->rfd,
+				       MMIO + 0x100 * i + 0x10, lens[i],
+				       0x1234, IOEVENTFD_DATAMATCH))
 			TH_LOG("len %u, datamatch: %s", lens[i],
 			       strerror(errno));
 	}
