@@ -16,6 +16,12 @@
  * frames are reached with kmap_local_pfn(), nothing sleeps, and a budget
  * of instructions bounds each run so that a guest looping forever gives
  * the CPU back.
+ *
+ * Only RAM is reached that way.  A frame mapped not cached, or with no
+ * struct page, is a device's (MMIO behind a VM_PFNMAP mapping): the real
+ * hypervisor would let the guest reach the device, but the fake must not
+ * touch it, so a load or store there stops the guest as if the frame were
+ * not mapped, and a fetch from it is an unrecoverable exception.
  */
 
 #include <linux/bitfield.h>
@@ -49,10 +55,11 @@
  * @len: how many of @insn were fetched
  * @opsize: operand size of a 16/32-bit instruction: 2, or 4 with 0x66
  * @gfn: the guest frame last looked up in the GPA map (U64_MAX: none)
- * @entry: what the map holds for @gfn: the frame and MSHV_FAKE_GPA_* bits,
- *	or 0 if it is not mapped
+ * @slot: what the map holds for @gfn: a value entry (the frame and
+ *	MSHV_FAKE_GPA_* bits), or NULL if it is not mapped
  *
- * The map cannot change during a run: changing it takes the fake's lock.
+ * Only the guest changes the map during a run (its access bits): anything
+ * else that changes it takes the fake's lock.
  */
 struct guest {
 	struct mshv_fake_hv *fake;
@@ -66,7 +73,7 @@ struct guest {
 	unsigned int len;
 	unsigned int opsize;
 	u64 gfn;
-	unsigned long entry;
+	void *slot;
 };
 
 /* A register or memory operand, as a ModRM byte names it. */
@@ -86,18 +93,37 @@ static u64 size_mask(unsigned int size)
 	return size == 8 ? U64_MAX : BIT_ULL(size * BITS_PER_BYTE) - 1;
 }
 
-/* The map entry of @gpa's frame; 0 if unmapped. */
-static unsigned long guest_entry(struct guest *g, u64 gpa)
+/*
+ * The map entry of @gpa's frame in *@entry; false if the frame is not
+ * mapped.  (Host frame 0 mapped read-only makes an entry of 0.)
+ */
+static bool guest_entry(struct guest *g, u64 gpa, unsigned long *entry)
 {
 	u64 gfn = gpa >> HV_HYP_PAGE_SHIFT;
-	void *entry;
 
 	if (gfn != g->gfn) {
-		entry = xa_load(&g->pt->gpa, gfn);
+		g->slot = xa_load(&g->pt->gpa, gfn);
 		g->gfn = gfn;
-		g->entry = entry ? xa_to_value(entry) : 0;
 	}
-	return g->entry;
+	if (!g->slot)
+		return false;
+	*entry = xa_to_value(g->slot);
+	return true;
+}
+
+/*
+ * The guest used @gpa's frame, mapped: set its accessed (and for a store
+ * dirty) bit, as the hypervisor does, for MSHV_GET_GPAP_ACCESS_BITMAP.
+ */
+static void guest_touch(struct guest *g, u64 gpa, unsigned long bits)
+{
+	unsigned long entry;
+
+	if (!guest_entry(g, gpa, &entry) || (entry & bits) == bits)
+		return;
+	g->slot = xa_mk_value(entry | bits);
+	/* Replacing a value entry allocates nothing. */
+	xa_store(&g->pt->gpa, g->gfn, g->slot, GFP_ATOMIC);
 }
 
 static u8 *guest_map(unsigned long entry, u64 gpa)
@@ -107,13 +133,15 @@ static u8 *guest_map(unsigned long entry, u64 gpa)
 	return page + offset_in_page(gpa);
 }
 
+/* A byte of guest RAM; false if @gpa is not mapped, or not RAM. */
 static bool guest_read_byte(struct guest *g, u64 gpa, u8 *byte)
 {
-	unsigned long entry = guest_entry(g, gpa);
+	unsigned long entry;
 	u8 *p;
 
-	if (!entry)
+	if (!guest_entry(g, gpa, &entry) || entry & MSHV_FAKE_GPA_MMIO)
 		return false;
+	guest_touch(g, gpa, MSHV_FAKE_GPA_ACCESSED);
 	p = guest_map(entry, gpa);
 	*byte = *p;
 	kunmap_local(p);
@@ -235,7 +263,10 @@ static enum guest_step guest_io_exit(struct guest *g, struct hv_message *msg,
 	return GUEST_EXIT;
 }
 
-/* Read @size bytes of guest RAM at @gpa, or stop on an unmapped byte. */
+/*
+ * Read @size bytes of guest RAM at @gpa, or stop on the first byte that is
+ * not RAM: the message gives that byte's address, in the frame that failed.
+ */
 static enum guest_step guest_load(struct guest *g, struct hv_message *msg,
 				  u64 gpa, unsigned int size, u64 *val)
 {
@@ -245,39 +276,58 @@ static enum guest_step guest_load(struct guest *g, struct hv_message *msg,
 	*val = 0;
 	for (i = 0; i < size; i++) {
 		if (!guest_read_byte(g, gpa + i, &byte))
-			return guest_memory_exit(g, msg, HVMSG_UNMAPPED_GPA, gpa,
+			return guest_memory_exit(g, msg, HVMSG_UNMAPPED_GPA,
+						 gpa + i,
 						 HV_INTERCEPT_ACCESS_READ);
 		*val |= (u64)byte << (i * BITS_PER_BYTE);
 	}
 	return GUEST_NEXT;
 }
 
+/* Why a store to @gpa stops the guest: 0 if it does not. */
+static u32 guest_store_exit(struct guest *g, u64 gpa)
+{
+	unsigned long entry;
+
+	if (!guest_entry(g, gpa, &entry))
+		return HVMSG_UNMAPPED_GPA;
+	if (!(entry & MSHV_FAKE_GPA_WRITABLE))
+		return HVMSG_GPA_INTERCEPT;
+	/* A device the fake cannot reach: the VMM emulates it instead. */
+	if (entry & MSHV_FAKE_GPA_MMIO)
+		return HVMSG_UNMAPPED_GPA;
+	return 0;
+}
+
 /*
  * A store: a doorbell's write rings it; RAM mapped writable takes it; a
  * frame mapped read-only stops the guest with a GPA intercept, one not
- * mapped with an unmapped-GPA intercept.
+ * mapped (or a device's) with an unmapped-GPA intercept.  Every byte is
+ * checked before any is written, as the processor faults before it
+ * stores, and the message gives the first byte that failed.
  */
 static enum guest_step guest_store(struct guest *g, struct hv_message *msg,
 				   u64 gpa, unsigned int size, u64 val)
 {
 	unsigned long entry;
 	unsigned int i;
+	u32 type;
 	u8 *p;
 
 	val &= size_mask(size);
 	if (mshv_fake_ring_doorbells(g->fake, g->pt, gpa, size, val))
 		return GUEST_NEXT;
 	for (i = 0; i < size; i++) {
-		entry = guest_entry(g, gpa + i);
-		if (!entry)
-			return guest_memory_exit(g, msg, HVMSG_UNMAPPED_GPA, gpa,
-						 HV_INTERCEPT_ACCESS_WRITE);
-		if (!(entry & MSHV_FAKE_GPA_WRITABLE))
-			return guest_memory_exit(g, msg, HVMSG_GPA_INTERCEPT, gpa,
+		type = guest_store_exit(g, gpa + i);
+		if (type)
+			return guest_memory_exit(g, msg, type, gpa + i,
 						 HV_INTERCEPT_ACCESS_WRITE);
 	}
 	for (i = 0; i < size; i++) {
-		p = guest_map(guest_entry(g, gpa + i), gpa + i);
+		guest_touch(g, gpa + i,
+			    MSHV_FAKE_GPA_ACCESSED | MSHV_FAKE_GPA_DIRTY);
+		guest_entry(g, gpa + i, &entry);
+		p = guest_map(entry, gpa + i);
 		*p = val >> (i * BITS_PER_BYTE);
 		kunmap_local(p);
 	}

@@ -331,6 +331,10 @@ static unsigned long fake_gpa_value(u64 pfn, u32 flags)
 {
 	unsigned long v = pfn << MSHV_FAKE_GPA_PFN_SHIFT;
 
+	/* Guest code must not reach a device's frame as if it were RAM. */
+	if (!pfn_valid(pfn) || flags & HV_MAP_GPA_NOT_CACHED)
+		v |= MSHV_FAKE_GPA_MMIO;
+
 	if (flags & HV_MAP_GPA_WRITABLE)
 		v |= MSHV_FAKE_GPA_WRITABLE;
 	if (flags & HV_MAP_GPA_EXECUTABLE)
@@ -2657,7 +2661,8 @@ bool mshv_fake_hv_gpa(struct mshv_fake_hv *fake, u64 id, u64 gfn, u64 *pfn,
 	if (pfn)
 		*pfn = xa_to_value(entry) >> MSHV_FAKE_GPA_PFN_SHIFT;
 	if (bits)
-		*bits = xa_to_value(entry) & (BIT(MSHV_FAKE_GPA_PFN_SHIFT) - 1);
+		*bits = xa_to_value(entry) & (BIT(MSHV_FAKE_GPA_PFN_SHIFT) - 1) &
+			~MSHV_FAKE_GPA_MMIO;
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(mshv_fake_hv_gpa);

@@ -50,6 +50,11 @@ struct task_struct;
 #define MSHV_FAKE_GPA_LARGE		BIT(3)
 #define MSHV_FAKE_GPA_ACCESSED		BIT(4)
 #define MSHV_FAKE_GPA_DIRTY		BIT(5)
+/*
+ * Not RAM: a frame with no struct page or mapped not cached (a device's
+ * MMIO).  The fake's own mark, which mshv_fake_hv_gpa() does not report.
+ */
+#define MSHV_FAKE_GPA_MMIO		BIT(6)
 #define MSHV_FAKE_GPA_PFN_SHIFT		8
 
 /**

@@ -7,12 +7,15 @@
  * messages the hypervisor would (port I/O, memory, halt, unrecoverable
  * exception).  Stores to MMIO ring ioeventfds with no exit, interrupts show
  * in the LAPIC state, and a guest looping forever still lets a signal end
- * the run.
+ * the run.  Guest accesses set the frames' accessed and dirty bits, and a
+ * device's frames are never reached as RAM.
  */
 
+#include <linux/anon_inodes.h>
 #include <linux/bitfield.h>
 #include <linux/delay.h>
 #include <linux/eventfd.h>
+#include <linux/highmem.h>
 #include <linux/kthread.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -375,6 +378,11 @@ static const struct exit_case exit_cases[] = {
 	  MEM_EXIT, ACC_READ, .insn_len = 3, .gpa = 0xa000 },
 	{ "store to read-only RAM", CODE(0xa2, 0x00, ROM_GPA >> 8),
 	  .type = HVMSG_GPA_INTERCEPT, ACC_WRITE, .insn_len = 3, .gpa = ROM_GPA },
+	/* An access across two frames stops on the frame that fails. */
+	{ "word store into read-only RAM", CODE(0xa3, 0xff, 0x3f),
+	  .type = HVMSG_GPA_INTERCEPT, ACC_WRITE, .insn_len = 3, .gpa = ROM_GPA },
+	{ "word load into unmapped GPA", CODE(0xa1, 0xff, 0x4f),
+	  MEM_EXIT, ACC_READ, .insn_len = 3, .gpa = ROM_GPA + PAGE_SIZE },
 	{ "store relative to DS", CODE(0xa2, 0x10, 0x00), .ds_base = 0x10000,
 	  MEM_EXIT, ACC_WRITE, .insn_len = 3, .gpa = 0x10010 },
 	{ "unknown opcode", CODE(0x90, 0x0f, 0x0b), BAD_EXIT, .at = 1 },
@@ -740,6 +748,259 @@ static void irqfd_sets_irr(struct kunit *test)
 	vm_destroy(test, vm);
 }
 
+static u8 peek(struct kunit *test, struct vm *vm, u64 gpa)
+{
+	u8 byte;
+
+	KUNIT_ASSERT_EQ(test, copy_from_user(&byte, (void __user *)(vm->ram + gpa),
+					     1), 0);
+	return byte;
+}
+
+/* Run from @rip, with the segments at 0. */
+static void run_at(struct kunit *test, struct vm *vm, u64 rip,
+		   struct hv_message *msg)
+{
+	start(test, vm, rip, 0);
+	KUNIT_ASSERT_EQ(test, run(test, vm, msg), 0);
+}
+
+static u64 memory_gpa(const struct hv_message *msg)
+{
+	return ((const struct hv_x64_memory_intercept_message *)
+		msg->u.payload)->guest_physical_address;
+}
+
+/*
+ * Instructions and data across frames: both halves are read; a store
+ * whose second half would fail writes neither, and the message names the
+ * frame that failed, as the processor's fault would.
+ */
+static void accesses_across_pages(struct kunit *test)
+{
+	static const u8 code[] = {
+		0xb8, 0x34, 0x12,		/* mov ax, 0x1234 (at 0x1ffe) */
+		0x88, 0x26, 0x10, 0x30,		/* mov [0x3010], ah */
+		0xa1, 0xff, 0x2f,		/* mov ax, [0x2fff] */
+		0xf4,				/* hlt */
+	};
+	static const u8 data[] = { 0x78, 0x56 }, marker[] = { 0xcc, 0xcc };
+	static const u8 store[] = { 0xa3, 0xff, 0x3f };	/* mov [0x3fff], ax */
+	static const u8 fetch[] = { 0xb8, 0x34 };	/* mov ax, ... */
+	struct hv_message msg;
+	struct vm *vm;
+
+	vm = vm_create(test, MSHV_SCHED_ROOT);
+	load(test, vm, 0x1ffe, code, sizeof(code));
+	load(test, vm, 0x2fff, data, sizeof(data));
+	load(test, vm, 0x3010, marker, sizeof(marker));
+	run_at(test, vm, 0x1ffe, &msg);
+	KUNIT_ASSERT_EQ(test, msg.header.message_type, HVMSG_X64_HALT);
+	KUNIT_EXPECT_EQ(test, header(&msg)->rip, 0x1ffe + sizeof(code) - 1);
+	KUNIT_EXPECT_EQ(test, get_reg(test, vm, HV_X64_REGISTER_RAX) & 0xffff,
+			0x5678);
+	KUNIT_EXPECT_EQ(test, peek(test, vm, 0x3010), 0x12);
+	KUNIT_EXPECT_EQ(test, peek(test, vm, 0x3011), 0xcc);
+
+	/* The last byte of RAM, then the read-only page. */
+	load(test, vm, CODE_GPA, store, sizeof(store));
+	load(test, vm, 0x3fff, marker, 1);
+	run_at(test, vm, CODE_GPA, &msg);
+	KUNIT_EXPECT_EQ(test, msg.header.message_type, HVMSG_GPA_INTERCEPT);
+	KUNIT_EXPECT_EQ(test, memory_gpa(&msg), ROM_GPA);
+	KUNIT_EXPECT_EQ(test, peek(test, vm, 0x3fff), 0xcc);
+
+	/* An instruction whose end is in no frame cannot be fetched. */
+	load(test, vm, ROM_GPA + PAGE_SIZE - 2, fetch, sizeof(fetch));
+	run_at(test, vm, ROM_GPA + PAGE_SIZE - 2, &msg);
+	KUNIT_EXPECT_EQ(test, msg.header.message_type,
+			HVMSG_UNRECOVERABLE_EXCEPTION);
+	KUNIT_EXPECT_EQ(test, header(&msg)->rip, ROM_GPA + PAGE_SIZE - 2);
+	vm_destroy(test, vm);
+}
+
+/* IP wraps at 64 KiB, also in the middle of an instruction. */
+static void ip_wraps(struct kunit *test)
+{
+	const u8 rw = BIT(MSHV_SET_MEM_BIT_WRITABLE) |
+		      BIT(MSHV_SET_MEM_BIT_EXECUTABLE);
+	unsigned long top = mshv_test_mmap(test, PAGE_SIZE);
+	static const u8 head[] = { 0xb8, 0xcd };	/* mov ax, 0xabcd */
+	static const u8 tail[] = { 0xab, 0xf4 };	/* ...; hlt */
+	struct hv_message msg;
+	struct vm *vm;
+
+	vm = vm_create(test, MSHV_SCHED_ROOT);
+	/* The guest's last frame below 64 KiB. */
+	KUNIT_ASSERT_EQ(test, mshv_test_set_memory(test, vm->pt_fd, 0xf, PAGE_SIZE,
+						   top, rw), 0);
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)(top + PAGE_SIZE - 2),
+					   head, sizeof(head)), 0);
+	load(test, vm, 0, tail, sizeof(tail));
+	run_at(test, vm, 0xfffe, &msg);
+	KUNIT_ASSERT_EQ(test, msg.header.message_type, HVMSG_X64_HALT);
+	KUNIT_EXPECT_EQ(test, header(&msg)->rip, 1);
+	KUNIT_EXPECT_EQ(test, get_reg(test, vm, HV_X64_REGISTER_RAX), 0xabcd);
+	vm_destroy(test, vm);
+}
+
+/* A device mapping: the frame it maps is the file's private data. */
+static int device_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return remap_pfn_range(vma, vma->vm_start,
+			       (unsigned long)file->private_data,
+			       vma->vm_end - vma->vm_start,
+			       pgprot_noncached(vma->vm_page_prot));
+}
+
+static const struct file_operations device_fops = {
+	.mmap = device_mmap,
+};
+
+/*
+ * MMIO a VMM maps (a VM_PFNMAP mapping, as of a VFIO BAR) is not RAM to
+ * the fake: loads and stores exit as unmapped, and code cannot run there.
+ */
+static void device_memory_is_not_ram(struct kunit *test)
+{
+	static const u8 code[] = {
+		0xa0, 0x00, 0x80,		/* mov al, [0x8000] */
+		0xa2, 0x10, 0x80,		/* mov [0x8010], al */
+		0xf4,				/* hlt */
+	};
+	/* Far above the guest's RAM: no page behind it. */
+	const unsigned long pfn = 1UL << (36 - PAGE_SHIFT);
+	struct hv_message msg;
+	unsigned long uaddr;
+	struct file *file;
+	struct vm *vm;
+
+	vm = vm_create(test, MSHV_SCHED_ROOT);
+	file = anon_inode_getfile("mshv_test_device", &device_fops,
+				  (void *)pfn, O_RDWR);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
+	uaddr = kunit_vm_mmap(test, file, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			      MAP_SHARED, 0);
+	fput(file);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(uaddr));
+	KUNIT_ASSERT_EQ(test, mshv_test_set_memory(test, vm->pt_fd, 0x8, PAGE_SIZE,
+						   uaddr,
+						   BIT(MSHV_SET_MEM_BIT_WRITABLE) |
+						   BIT(MSHV_SET_MEM_BIT_EXECUTABLE)),
+			0);
+	load(test, vm, CODE_GPA, code, sizeof(code));
+
+	run_at(test, vm, CODE_GPA, &msg);
+	KUNIT_EXPECT_EQ(test, msg.header.message_type, HVMSG_UNMAPPED_GPA);
+	KUNIT_EXPECT_EQ(test, header(&msg)->intercept_access_type,
+			HV_INTERCEPT_ACCESS_READ);
+	KUNIT_EXPECT_EQ(test, memory_gpa(&msg), 0x8000);
+
+	skip(test, vm, &msg);
+	KUNIT_ASSERT_EQ(test, run(test, vm, &msg), 0);
+	KUNIT_EXPECT_EQ(test, msg.header.message_type, HVMSG_UNMAPPED_GPA);
+	KUNIT_EXPECT_EQ(test, header(&msg)->intercept_access_type,
+			HV_INTERCEPT_ACCESS_WRITE);
+	KUNIT_EXPECT_EQ(test, memory_gpa(&msg), 0x8010);
+
+	run_at(test, vm, 0x8000, &msg);
+	KUNIT_EXPECT_EQ(test, msg.header.message_type,
+			HVMSG_UNRECOVERABLE_EXCEPTION);
+	KUNIT_EXPECT_EQ(test, header(&msg)->rip, 0x8000);
+	vm_destroy(test, vm);
+}
+
+/* MSHV_GET_GPAP_ACCESS_BITMAP of the guest's frames (0-4), of @type. */
+static u8 access_bitmap(struct kunit *test, struct vm *vm, u8 type)
+{
+	unsigned long ubitmap = mshv_test_mmap(test, PAGE_SIZE);
+	struct mshv_gpap_access_bitmap args = {
+		.access_type = type,
+		.access_op = MSHV_GPAP_ACCESS_OP_NOOP,
+		.page_count = RAM_PAGES + 1,
+		.bitmap_ptr = ubitmap,
+	};
+	u8 bitmap;
+
+	KUNIT_ASSERT_EQ(test, mshv_test_ioctl(vm->pt_fd, MSHV_GET_GPAP_ACCESS_BITMAP,
+					      mshv_test_user_arg(test, &args,
+								 sizeof(args))),
+			0);
+	KUNIT_ASSERT_EQ(test, copy_from_user(&bitmap, (void __user *)ubitmap, 1), 0);
+	return bitmap;
+}
+
+/*
+ * The guest's fetches and loads mark frames accessed, its stores dirty
+ * too, as the hypervisor does for the VMM's dirty tracking.
+ */
+static void guest_accesses_set_bits(struct kunit *test)
+{
+	static const u8 code[] = {
+		0xa0, 0x00, 0x20,		/* mov al, [0x2000] */
+		0xa2, 0x00, 0x30,		/* mov [0x3000], al */
+		0xa2, 0x00, ROM_GPA >> 8,	/* mov [ROM_GPA], al */
+	};
+	struct hv_message msg;
+	struct vm *vm;
+
+	vm = vm_create(test, MSHV_SCHED_ROOT);
+	load(test, vm, CODE_GPA, code, sizeof(code));
+	KUNIT_EXPECT_EQ(test, access_bitmap(test, vm, MSHV_GPAP_ACCESS_TYPE_ACCESSED), 0);
+	run_at(test, vm, CODE_GPA, &msg);
+	KUNIT_ASSERT_EQ(test, msg.header.message_type, HVMSG_GPA_INTERCEPT);
+	/* The store that did not happen dirties nothing. */
+	KUNIT_EXPECT_EQ(test, access_bitmap(test, vm, MSHV_GPAP_ACCESS_TYPE_ACCESSED),
+			BIT(1) | BIT(2) | BIT(3));
+	KUNIT_EXPECT_EQ(test, access_bitmap(test, vm, MSHV_GPAP_ACCESS_TYPE_DIRTY),
+			BIT(3));
+	vm_destroy(test, vm);
+}
+
+/*
+ * Host frame 0 mapped read-only, no other bit, is an entry of 0 in the
+ * fake's map: still mapped.  No VMM can map it; the test plays one.
+ */
+static void host_frame_zero_is_mapped(struct kunit *test)
+{
+	static const u8 code[] = {
+		0xa0, 0x00, ROM_GPA >> 8,	/* mov al, [ROM_GPA] */
+		0xf4,				/* hlt */
+	};
+	struct mshv_fake_hv *fake = mshv_test_fake(test);
+	struct mshv_fake_partition *pt;
+	unsigned long flags;
+	struct hv_message msg;
+	void *old;
+	struct vm *vm;
+	u8 *page, want;
+	long ret;
+
+	vm = vm_create(test, MSHV_SCHED_ROOT);
+	load(test, vm, CODE_GPA, code, sizeof(code));
+	page = kmap_local_pfn(0);
+	want = *page;
+	kunmap_local(page);
+
+	pt = mshv_fake_hv_partition(fake, vm->id);
+	KUNIT_ASSERT_NOT_NULL(test, pt);
+	spin_lock_irqsave(&fake->lock, flags);
+	old = xa_store(&pt->gpa, ROM_GPA >> PAGE_SHIFT, xa_mk_value(0), GFP_ATOMIC);
+	spin_unlock_irqrestore(&fake->lock, flags);
+
+	start(test, vm, CODE_GPA, 0);
+	ret = run(test, vm, &msg);
+
+	spin_lock_irqsave(&fake->lock, flags);
+	xa_store(&pt->gpa, ROM_GPA >> PAGE_SHIFT, old, GFP_ATOMIC);
+	spin_unlock_irqrestore(&fake->lock, flags);
+
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, msg.header.message_type, HVMSG_X64_HALT);
+	KUNIT_EXPECT_EQ(test, get_reg(test, vm, HV_X64_REGISTER_RAX) & 0xff, want);
+	vm_destroy(test, vm);
+}
+
 /* A VMM's vCPU thread, running the VP once. */
 struct runner {
 	struct file *file;
@@ -884,6 +1145,11 @@ static struct kunit_case mshv_fake_guest_test_cases[] = {
 	KUNIT_CASE_PARAM(program_stops_on_intercept, exit_gen_params),
 	KUNIT_CASE_PARAM(add_sets_flags, add_gen_params),
 	KUNIT_CASE(program_writes_ram),
+	KUNIT_CASE(accesses_across_pages),
+	KUNIT_CASE(ip_wraps),
+	KUNIT_CASE(device_memory_is_not_ram),
+	KUNIT_CASE(guest_accesses_set_bits),
+	KUNIT_CASE(host_frame_zero_is_mapped),
 	KUNIT_CASE(mmio_store_rings_ioeventfd),
 	KUNIT_CASE_PARAM(irqfd_sets_irr, irr_gen_params),
 	KUNIT_CASE_PARAM(endless_loop_ends_on_signal, sched_gen_params),
