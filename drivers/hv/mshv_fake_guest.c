@@ -575,7 +575,8 @@ static bool guest_attach(struct guest *g)
  * Interprets real mode code from CS:IP, as the VP's registers in the fake
  * say, and leaves them as the guest left them.  An instruction the
  * hypervisor intercepts is not run: @msg says which and where, and RIP
- * stays on it.
+ * stays on it.  Each instruction run to its end counts in
+ * @vp->instructions.
  *
  * Context: Under the fake's lock, interrupts disabled.
  * Return: true if the VP stopped (@msg filled), false if it ran @budget
@@ -598,8 +599,10 @@ bool mshv_fake_guest_run(struct mshv_fake_hv *fake,
 			sizeof(struct hv_x64_intercept_message_header);
 		return true;
 	}
-	for (n = 0; n < budget; n++)
+	for (n = 0; n < budget; n++) {
 		if (guest_step(&g, msg) == GUEST_EXIT)
 			return true;
+		vp->instructions++;
+	}
 	return false;
 }

@@ -174,8 +174,12 @@ static_assert(MSHV_FAKE_TIMERS_SIZE <= MSHV_FAKE_VP_STATE_HEAD);
  * @script: the steps left, a ring of @vp.script_count
  * @reg_names: registers set, other than the suspend registers
  * @reg_values: their values
+ * @guest_pending: hypervisor scheduler: the VP's guest code used up its
+ *	budget and goes on from &mshv_fake_hv.guest_work
  * @state: the first %MSHV_FAKE_VP_STATE_HEAD bytes of each GET/SET_VP_STATE
- *	type, by the type without %HV_GET_SET_VP_STATE_TYPE_PFN
+ *	type, by the type without %HV_GET_SET_VP_STATE_TYPE_PFN; allocated
+ *	apart, so that neither allocation (atomic, under the fake's lock)
+ *	needs more than the largest kmalloc cache
  */
 struct mshv_fake_vp_data {
 	struct mshv_fake_vp vp;
@@ -183,8 +187,13 @@ struct mshv_fake_vp_data {
 	struct mshv_fake_exit script[MSHV_FAKE_VP_SCRIPT_LEN];
 	u32 reg_names[MSHV_FAKE_VP_REGISTERS];
 	struct hv_register_value reg_values[MSHV_FAKE_VP_REGISTERS];
-	u8 state[MSHV_FAKE_VP_STATE_TYPES][MSHV_FAKE_VP_STATE_HEAD];
+	bool guest_pending;
+	u8 (*state)[MSHV_FAKE_VP_STATE_HEAD];
 };
+
+static_assert(sizeof(struct mshv_fake_vp_data) <= KMALLOC_MAX_CACHE_SIZE);
+static_assert(MSHV_FAKE_VP_STATE_TYPES * MSHV_FAKE_VP_STATE_HEAD <=
+	      KMALLOC_MAX_CACHE_SIZE);
 
 static struct mshv_fake_vp_data *fake_vp_data(struct mshv_fake_vp *vp)
 {
@@ -526,6 +535,7 @@ static void fake_free_vp(struct mshv_fake_hv *fake,
 
 	for (type = 0; type < HV_VP_STATE_PAGE_COUNT; type++)
 		fake_unmap_state_page(fake, vp, type);
+	kfree(fake_vp_data(vp)->state);
 	kfree(fake_vp_data(vp));
 	pt->vps[vp_index] = NULL;
 	pt->nr_vps--;
@@ -897,27 +907,33 @@ static void fake_vp_exit(struct mshv_fake_hv *fake, struct mshv_fake_vp *vp,
 /*
  * Hypervisor scheduler: a VP runs whenever both its suspend registers are
  * clear, and takes the next step of its script unless a halt holds it.  With
- * no step left it idles until woken.
+ * no step left it idles until woken, or runs its guest code.
  */
-static void fake_vp_run(struct mshv_fake_hv *fake, u64 pt_id,
-			struct mshv_fake_vp *vp)
+static void fake_vp_run(struct mshv_fake_hv *fake,
+			struct mshv_fake_partition *pt, struct mshv_fake_vp *vp)
 {
 	const struct mshv_fake_exit *step;
 	struct hv_message msg;
 
+	fake_vp_data(vp)->guest_pending = false;
 	vp->running = !vp->explicit_suspend && !vp->intercept_suspend;
 	if (!vp->running || vp->blocked)
 		return;
 	step = fake_script_head(vp);
-	/*
-	 * Guest code that did not stop within the budget stays running; it
-	 * goes on when the VP is next resumed or woken.
-	 */
-	if (!step && fake->run_guest_code &&
-	    mshv_fake_guest_run(fake, fake_lookup_child(fake, pt_id), vp,
-				MSHV_FAKE_GUEST_BUDGET, &msg)) {
-		fake_vp_exit(fake, vp, &msg);
-		fake_intercept_message(fake, pt_id, vp->index, false);
+	if (!step && fake->run_guest_code) {
+		if (mshv_fake_guest_run(fake, pt, vp, MSHV_FAKE_GUEST_BUDGET,
+					&msg)) {
+			fake_vp_exit(fake, vp, &msg);
+			fake_intercept_message(fake, pt->id, vp->index, false);
+			return;
+		}
+		/*
+		 * Out of budget, the guest stays running: it goes on from
+		 * a work item, with the fake's lock let go in between so
+		 * that the root can suspend the VP.
+		 */
+		fake_vp_data(vp)->guest_pending = true;
+		queue_work(system_wq, &fake->guest_work);
 		return;
 	}
 	if (!step)
@@ -927,8 +943,37 @@ static void fake_vp_run(struct mshv_fake_hv *fake, u64 pt_id,
 		return;
 	}
 	fake_vp_exit(fake, vp, &step->msg);
-	fake_intercept_message(fake, pt_id, vp->index, step->hold_message);
+	fake_intercept_message(fake, pt->id, vp->index, step->hold_message);
 	fake_script_pop(vp);
+}
+
+/* Run on, a budget each, the guest code of the VPs that used up theirs. */
+static void fake_guest_work(struct work_struct *work)
+{
+	struct mshv_fake_hv *fake = container_of(work, struct mshv_fake_hv,
+						 guest_work);
+	struct mshv_fake_partition *pt;
+	struct mshv_fake_vp *vp;
+	unsigned long flags;
+	unsigned int i, k;
+
+	for (i = 0; i < MSHV_FAKE_MAX_PARTITIONS; i++) {
+		pt = &fake->partitions[i];
+		spin_lock_irqsave(&fake->lock, flags);
+		for (k = 0; pt->state != MSHV_FAKE_PT_FREE && k < MSHV_MAX_VPS;
+		     k++) {
+			vp = pt->vps[k];
+			if (!vp || !fake_vp_data(vp)->guest_pending ||
+			    fake_root_dispatch(fake))
+				continue;
+			fake_vp_run(fake, pt, vp);
+			/* Interrupts come in between two budgets. */
+			spin_unlock_irqrestore(&fake->lock, flags);
+			cond_resched();
+			spin_lock_irqsave(&fake->lock, flags);
+		}
+		spin_unlock_irqrestore(&fake->lock, flags);
+	}
 }
 
 static u64 fake_create_vp(struct mshv_fake_hv *fake,
@@ -951,6 +996,12 @@ static u64 fake_create_vp(struct mshv_fake_hv *fake,
 	data = kzalloc(sizeof(*data), GFP_ATOMIC);
 	if (!data)
 		return HV_STATUS_INSUFFICIENT_MEMORY;
+	data->state = kcalloc(MSHV_FAKE_VP_STATE_TYPES, sizeof(*data->state),
+			      GFP_ATOMIC);
+	if (!data->state) {
+		kfree(data);
+		return HV_STATUS_INSUFFICIENT_MEMORY;
+	}
 	vp = &data->vp;
 	vp->index = in->vp_index;
 	/* A new VP waits for the root to start it. */
@@ -1118,7 +1169,7 @@ static u64 fake_set_vp_registers(struct mshv_fake_hv *fake,
 	}
 	/* What the registers set so far mean for the VP. */
 	if (!fake_root_dispatch(fake))
-		fake_vp_run(fake, pt->id, vp);
+		fake_vp_run(fake, pt, vp);
 	else if (was_suspended && !vp->explicit_suspend)
 		fake_signal_vp(fake, pt->id, vp->index);
 	return fake_status(status, i);
@@ -2450,6 +2501,7 @@ void mshv_fake_hv_destroy(struct mshv_fake_hv *fake)
 
 	if (!fake)
 		return;
+	cancel_work_sync(&fake->guest_work);
 	if (fake->cpus)
 		fake_sync_delivery(fake);
 	fake_free_partition(fake, &fake->root);
@@ -2499,6 +2551,7 @@ struct mshv_fake_hv *mshv_fake_hv_create(void)
 	if (!fake)
 		return NULL;
 	spin_lock_init(&fake->lock);
+	INIT_WORK(&fake->guest_work, fake_guest_work);
 	/* Before anything can fail: destroy tears every xarray down. */
 	xa_init(&fake->root.gpa);
 	for (i = 0; i < MSHV_FAKE_MAX_PARTITIONS; i++)
@@ -2579,6 +2632,8 @@ void mshv_fake_hv_uninstall(struct mshv_fake_hv *fake)
 {
 	if (WARN_ON(READ_ONCE(mshv_fake_active) != fake))
 		return;
+	/* Guest code left running sends no message once uninstalled. */
+	cancel_work_sync(&fake->guest_work);
 	fake_sync_delivery(fake);
 	mshv_transport_set(fake->saved_transport);
 	WRITE_ONCE(mshv_fake_active, fake->saved_active);
@@ -2770,7 +2825,7 @@ void mshv_fake_hv_wake_vp(struct mshv_fake_hv *fake, u64 pt_id, u32 vp_index)
 	if (fake_root_dispatch(fake))
 		fake_signal_vp(fake, pt->id, vp->index);
 	else
-		fake_vp_run(fake, pt->id, vp);
+		fake_vp_run(fake, pt, vp);
 out:
 	spin_unlock_irqrestore(&fake->lock, flags);
 }

@@ -9,6 +9,7 @@
 
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include "mshv_root.h"
@@ -30,8 +31,11 @@ struct task_struct;
 #define MSHV_FAKE_MAX_IRQS		64
 #define MSHV_FAKE_MAX_PORTS		256
 #define MSHV_FAKE_MAX_CONNECTIONS	256
-/* Guest instructions a VP runs at most in one go (DISPATCH_VP, resume). */
-#define MSHV_FAKE_GUEST_BUDGET		10000
+/*
+ * Guest instructions a VP runs at most in one go (DISPATCH_VP, resume),
+ * with interrupts off: small enough for debug kernels' lock checking.
+ */
+#define MSHV_FAKE_GUEST_BUDGET		2000
 /* Doorbell events each CPU's SynIC keeps aside while their ring is full. */
 #define MSHV_FAKE_EVENT_OVERFLOW	16
 
@@ -105,6 +109,7 @@ struct mshv_fake_exit {
  * @dispatches: DISPATCH_VP calls that reached the VP
  * @exits: intercepts taken
  * @wakes: mshv_fake_hv_wake_vp() calls for the VP
+ * @instructions: guest instructions the interpreter ran to their end
  * @state_pfn: frame of each mapped VP state page, by
  *	&enum hv_vp_state_page_type
  * @state_mapped: which of @state_pfn are mapped
@@ -125,6 +130,7 @@ struct mshv_fake_vp {
 	unsigned int dispatches;
 	unsigned int exits;
 	unsigned int wakes;
+	u64 instructions;
 	u64 state_pfn[HV_VP_STATE_PAGE_COUNT];
 	bool state_mapped[HV_VP_STATE_PAGE_COUNT];
 	bool state_owned[HV_VP_STATE_PAGE_COUNT];
@@ -265,6 +271,8 @@ struct mshv_fake_call {
  *	DISPATCH_VP, then forget it; the test keeps the task alive
  * @run_guest_code: a VP whose script is empty runs its guest code (see
  *	mshv_fake_guest_run()) rather than idle; the test-only backend sets it
+ * @guest_work: hypervisor scheduler: runs on the guest code of VPs that
+ *	used up their budget, a budget at a time
  * @root: the root partition, target of HV_PARTITION_ID_SELF
  * @partitions: child partitions
  * @next_id: id of the next child partition
@@ -326,6 +334,7 @@ struct mshv_fake_hv {
 	bool sched_bitset_messages;
 	struct task_struct *signal_on_dispatch;
 	bool run_guest_code;
+	struct work_struct guest_work;
 
 	struct mshv_fake_partition root;
 	struct mshv_fake_partition partitions[MSHV_FAKE_MAX_PARTITIONS];

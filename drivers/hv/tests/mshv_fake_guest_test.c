@@ -1058,7 +1058,10 @@ static struct runner *runner_start(struct kunit *test, int vp_fd)
 	return r;
 }
 
-/* The guest ran out its budget: dispatched again, or left running. */
+/*
+ * The guest ran out its budget and went on running for more: dispatched
+ * again, or left running and run on by the hypervisor.
+ */
 static bool guest_spinning(struct kunit *test, struct vm *vm,
 			   enum mshv_scheduler sched)
 {
@@ -1066,7 +1069,9 @@ static bool guest_spinning(struct kunit *test, struct vm *vm,
 
 	KUNIT_ASSERT_TRUE(test, mshv_fake_hv_vp_snapshot(mshv_test_fake(test),
 							 vm->id, 0, &vp));
-	return sched == MSHV_SCHED_CORE ? vp.running : vp.dispatches >= 4;
+	if (vp.instructions < 3 * MSHV_FAKE_GUEST_BUDGET)
+		return false;
+	return sched == MSHV_SCHED_CORE ? vp.running : vp.dispatches >= 3;
 }
 
 /*
