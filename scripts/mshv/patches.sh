@@ -405,12 +405,19 @@ failed=()
 # check runs scripts/spdxcheck.py, which needs python3-ply and python3-git:
 # Debian's python3 is put first in PATH so that it is the one found.
 git -C "$git_dir" checkout -q -f pristine
+mkdir -p "$top/logs"
+rm -f "$top"/logs/*.checkpatch
+t=$SECONDS
+printf '%s\n' "${patches[@]}" |
+	(cd "$git_dir" && PATH=/usr/bin:$PATH xargs -P "$MSHV_JOBS" -I{} \
+		sh -c 'perl scripts/checkpatch.pl --strict --quiet --show-types \
+			--no-summary "$1" >"$2/$(basename "$1" .patch).checkpatch" 2>&1 || true' \
+		sh {} "$top/logs")
 clean=0
 for n in "${!patches[@]}"; do
 	p=${patches[$n]}
 	read -ra allow <"$git_dir/.git/mshv-allow-$((n + 1))"
-	res=$(cd "$git_dir" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict \
-		--quiet --show-types --no-summary "$p" 2>&1) || true
+	res=$(cat "$top/logs/$(basename "$p" .patch).checkpatch")
 	# One paragraph per finding, "TYPE:NAME: ..." and then "#N: FILE: path:line:".
 	shown=$(awk -v allow="${allow[*]}" '
 		BEGIN { RS = ""; n = split(allow, a, " ") }
@@ -436,7 +443,7 @@ for n in "${!patches[@]}"; do
 			msg "patches: ${p##*/}: only what the series allows (${allow[*]})"
 	fi
 done
-msg "patches: checkpatch --strict: $clean of ${#patches[@]} clean"
+msg "patches: checkpatch --strict: $clean of ${#patches[@]} clean ($((SECONDS - t))s)"
 
 # git am the series, one patch at a time, onto pristine in a worktree of
 # its own, building after each.
@@ -447,7 +454,6 @@ fi
 git -C "$check_dir" am --abort >/dev/null 2>&1 || true
 git -C "$check_dir" checkout -q -f --detach pristine
 git -C "$check_dir" clean -q -f -d
-mkdir -p "$top/logs"
 for n in "${!patches[@]}"; do
 	p=${patches[$n]}
 	name=$(basename "$p" .patch)
