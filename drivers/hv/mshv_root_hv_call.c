@@ -931,7 +931,12 @@ int hv_call_passthrough(u64 partition_id, u16 code, u16 rep_count,
 
 		local_irq_save(flags);
 		input = t->input_page();
-		output = out ? t->output_page() : NULL;
+		/*
+		 * The output page goes with every call, even when userspace
+		 * asked for no output: the hypercall decides whether it
+		 * writes one, and a NULL output would be physical page 0.
+		 */
+		output = t->output_page();
 		memset(input, 0, HV_HYP_PAGE_SIZE);
 		memcpy(input, in, in_sz);
 		*(u64 *)input = partition_id;
@@ -940,10 +945,9 @@ int hv_call_passthrough(u64 partition_id, u16 code, u16 rep_count,
 		 * and a rep call resumed after a deposit (maybe on another
 		 * CPU) keeps the results of the reps already done.
 		 */
-		if (out) {
-			memset(output, 0, HV_HYP_PAGE_SIZE);
+		memset(output, 0, HV_HYP_PAGE_SIZE);
+		if (out)
 			memcpy(output, out, out_sz);
-		}
 		if (rep_count) {
 			ret = mshv_hv_rep_hypercall(hv_rep_control(code, 0, done),
 						    rep_count, input, output,

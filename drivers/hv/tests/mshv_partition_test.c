@@ -392,6 +392,15 @@ static void hvcall_on_partition(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, issue_hvcall(test, fd, &args, &get, sizeof(get), &out), 0);
 	KUNIT_EXPECT_EQ(test, out, 42);
 
+	/*
+	 * No output wanted: the call still gets an output page to write
+	 * (a NULL one would be physical page 0), and nothing comes back.
+	 */
+	args = (struct mshv_root_hvcall){ .code = HVCALL_GET_PARTITION_PROPERTY };
+	KUNIT_EXPECT_EQ(test, issue_hvcall(test, fd, &args, &get, sizeof(get), NULL), 0);
+	KUNIT_EXPECT_EQ(test, args.status, HV_STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, fake->violations, 0);
+
 	/* A failing hypercall still reports its status. */
 	get.property_code = 0x1234;
 	args = (struct mshv_root_hvcall){ .code = HVCALL_GET_PARTITION_PROPERTY,
