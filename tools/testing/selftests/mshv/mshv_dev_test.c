@@ -479,8 +479,8 @@ TEST_F(dev, many_partitions)
  * hypervisor writes its output regardless, so the driver must give it a
  * page to write to.  Kept last: a kernel that gets this wrong oopses (the
  * fake hypervisor writes through a NULL output page; real Hyper-V would
- * write to guest physical page 0 of the host), and the machine may hang
- * after that, so it runs only when asked to, until the driver is fixed.
+ * write to physical page 0 of the host), and the machine may hang after
+ * that.
  */
 TEST_F(dev, hvcall_output_without_buffer)
 {
@@ -489,10 +489,6 @@ TEST_F(dev, hvcall_output_without_buffer)
 	};
 	struct mshv_hv_vmm_capabilities caps;
 	uint16_t status = 0xffff;
-
-	if (!getenv("MSHV_SELFTEST_UNSAFE"))
-		SKIP(return,
-		     "oopses the driver as of this writing: set MSHV_SELFTEST_UNSAFE=1 to run");
 
 	EXPECT_EQ(0, mshv_hvcall(self->dev, HVCALL_GET_PARTITION_PROPERTY_EX,
 				 0, &in, sizeof(in), NULL, 0, &status, NULL))
