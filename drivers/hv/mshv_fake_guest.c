@@ -182,13 +182,21 @@ static u64 guest_reg(struct guest *g, unsigned int r, unsigned int size)
 	return *g->gpr[r] & size_mask(size);
 }
 
-/* Writes to 8, 16 and 32-bit registers keep the bits they do not cover. */
+/*
+ * Writes to 8 and 16-bit registers keep the bits they do not cover; a
+ * 32-bit write clears the upper half, as in 64-bit mode (and as KVM's
+ * emulator does in real mode).
+ */
 static void guest_set_reg(struct guest *g, unsigned int r, unsigned int size,
 			  u64 val)
 {
 	unsigned int shift = 0;
 	u64 mask;
 
+	if (size == 4) {
+		*g->gpr[r] = val & size_mask(size);
+		return;
+	}
 	if (size == 1 && r >= 4) {
 		r -= 4;
 		shift = 8;
@@ -535,29 +543,48 @@ static void guest_segment(struct mshv_fake_vp *vp, u32 name,
 		memset(seg, 0, sizeof(*seg));
 }
 
+/* A register as the VMM set it, not made room for. */
+static u64 guest_reg_value(struct mshv_fake_vp *vp, u32 name)
+{
+	const struct hv_register_value *value = mshv_fake_vp_reg(vp, name, false);
+
+	return value ? value->low : 0;
+}
+
+/* The registers the guest may write: RAX to R15, RIP, RFLAGS. */
+#define GUEST_REGS		(GUEST_GPRS + 2)
+
+static u32 guest_reg_name(unsigned int i)
+{
+	if (i < GUEST_GPRS)
+		return HV_X64_REGISTER_RAX + i;
+	return i == GUEST_GPRS ? HV_X64_REGISTER_RIP : HV_X64_REGISTER_RFLAGS;
+}
+
 /*
  * Work on the registers where the fake keeps them, making room for those
  * the guest may write and the VMM never set (they read as zero either way).
+ * Room for all of them, or the store is left as it was.
  */
 static bool guest_attach(struct guest *g)
 {
-	struct hv_register_value *value;
-	unsigned int i;
+	struct hv_register_value *value[GUEST_REGS];
+	unsigned int i, missing = 0;
 
-	for (i = 0; i < GUEST_GPRS; i++) {
-		value = mshv_fake_vp_reg(g->vp, HV_X64_REGISTER_RAX + i, true);
-		if (!value)
+	for (i = 0; i < GUEST_REGS; i++)
+		if (!mshv_fake_vp_reg(g->vp, guest_reg_name(i), false))
+			missing++;
+	if (missing > MSHV_FAKE_VP_REGISTERS - g->vp->nr_registers)
+		return false;
+	for (i = 0; i < GUEST_REGS; i++) {
+		value[i] = mshv_fake_vp_reg(g->vp, guest_reg_name(i), true);
+		if (WARN_ON_ONCE(!value[i]))
 			return false;
-		g->gpr[i] = &value->low;
 	}
-	value = mshv_fake_vp_reg(g->vp, HV_X64_REGISTER_RIP, true);
-	if (!value)
-		return false;
-	g->rip = &value->low;
-	value = mshv_fake_vp_reg(g->vp, HV_X64_REGISTER_RFLAGS, true);
-	if (!value)
-		return false;
-	g->rflags = &value->low;
+	for (i = 0; i < GUEST_GPRS; i++)
+		g->gpr[i] = &value[i]->low;
+	g->rip = &value[GUEST_GPRS]->low;
+	g->rflags = &value[GUEST_GPRS + 1]->low;
 	guest_segment(g->vp, HV_X64_REGISTER_CS, &g->cs);
 	guest_segment(g->vp, HV_X64_REGISTER_DS, &g->ds);
 	guest_segment(g->vp, HV_X64_REGISTER_ES, &g->es);
@@ -588,15 +615,21 @@ bool mshv_fake_guest_run(struct mshv_fake_hv *fake,
 			 struct hv_message *msg)
 {
 	struct guest g = { .fake = fake, .pt = pt, .vp = vp, .gfn = U64_MAX };
+	u64 rip, rflags;
 	unsigned int n;
 
 	lockdep_assert_held(&fake->lock);
 	if (!guest_attach(&g)) {
-		/* No room in the register store: nothing can run. */
-		memset(msg, 0, sizeof(*msg));
-		msg->header.message_type = HVMSG_UNRECOVERABLE_EXCEPTION;
-		msg->header.payload_size =
-			sizeof(struct hv_x64_intercept_message_header);
+		/*
+		 * No room in the register store: nothing can run.  The
+		 * message still says which VP stopped, and where.
+		 */
+		rip = guest_reg_value(vp, HV_X64_REGISTER_RIP);
+		rflags = guest_reg_value(vp, HV_X64_REGISTER_RFLAGS);
+		g.rip = &rip;
+		g.rflags = &rflags;
+		guest_segment(vp, HV_X64_REGISTER_CS, &g.cs);
+		guest_unrecoverable(&g, msg);
 		return true;
 	}
 	for (n = 0; n < budget; n++) {

@@ -1528,7 +1528,9 @@ static u64 fake_dispatch_vp(struct mshv_fake_hv *fake,
 
 /*
  * The APICs an interrupt goes to: APIC ids are VP indexes, and a logical
- * destination is a flat one (bit n: the VP of APIC id n).
+ * destination is a flat one (bit n: the VP of APIC id n).  A fixed
+ * interrupt goes to every APIC of a logical destination, a lowest
+ * priority one to a single APIC: the fake picks the first.
  */
 static void fake_assert_lapics(struct mshv_fake_partition *pt,
 			       const struct mshv_fake_irq *irq)
@@ -1540,9 +1542,13 @@ static void fake_assert_lapics(struct mshv_fake_partition *pt,
 			fake_lapic_request(pt->vps[irq->dest], irq->vector);
 		return;
 	}
-	for (i = 0; i < min_t(unsigned int, BITS_PER_BYTE, MSHV_MAX_VPS); i++)
-		if (irq->dest & BIT(i) && pt->vps[i])
-			fake_lapic_request(pt->vps[i], irq->vector);
+	for (i = 0; i < min_t(unsigned int, BITS_PER_BYTE, MSHV_MAX_VPS); i++) {
+		if (!(irq->dest & BIT(i)) || !pt->vps[i])
+			continue;
+		fake_lapic_request(pt->vps[i], irq->vector);
+		if (irq->type == HV_X64_INTERRUPT_TYPE_LOWESTPRIORITY)
+			return;
+	}
 }
 
 static u64 fake_assert_virtual_interrupt(struct mshv_fake_hv *fake,

@@ -428,6 +428,11 @@ static void program_stops_on_intercept(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hdr->intercept_access_type, c->access);
 	KUNIT_EXPECT_EQ(test, hdr->rflags & X86_EFLAGS_FIXED, X86_EFLAGS_FIXED);
 	KUNIT_EXPECT_EQ(test, get_reg(test, vm, HV_X64_REGISTER_RIP), rip + c->at);
+	/* Nothing after the payload. */
+	KUNIT_EXPECT_NULL(test, memchr_inv((u8 *)msg.u.payload +
+					   msg.header.payload_size, 0,
+					   sizeof(msg.u.payload) -
+					   msg.header.payload_size));
 
 	switch (c->type) {
 	case HVMSG_X64_IOPORT_INTERCEPT:
@@ -439,6 +444,9 @@ static void program_stops_on_intercept(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, io->instruction_byte_count, c->insn_len);
 		KUNIT_EXPECT_MEMEQ(test, io->instruction_bytes, c->code + c->at,
 				   c->insn_len);
+		KUNIT_EXPECT_NULL(test, memchr_inv(io->instruction_bytes + c->insn_len, 0,
+						   sizeof(io->instruction_bytes) -
+						   c->insn_len));
 		KUNIT_EXPECT_EQ(test, io->ds_segment.base, c->ds_base);
 		break;
 	case HVMSG_UNMAPPED_GPA:
@@ -452,6 +460,9 @@ static void program_stops_on_intercept(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, mem->instruction_byte_count, c->insn_len);
 		KUNIT_EXPECT_MEMEQ(test, mem->instruction_bytes, c->code + c->at,
 				   c->insn_len);
+		KUNIT_EXPECT_NULL(test, memchr_inv(mem->instruction_bytes + c->insn_len, 0,
+						   sizeof(mem->instruction_bytes) -
+						   c->insn_len));
 		break;
 	default:
 		KUNIT_EXPECT_EQ(test, msg.header.payload_size, sizeof(*hdr));
@@ -467,7 +478,7 @@ static void program_stops_on_intercept(struct kunit *test)
  * @a: the first operand, moved into the accumulator
  * @b: the second, added to it
  * @sum: the result, in @size bytes
- * @flags: which of CF, ZF, SF and OF it sets
+ * @flags: which of CF, PF, AF, ZF, SF and OF it sets
  */
 struct add_case {
 	const char *name;
@@ -478,24 +489,30 @@ struct add_case {
 
 static const struct add_case add_cases[] = {
 	{ "byte carry to zero", 1, 0xff, 0x01, 0x00,
-	  X86_EFLAGS_CF | X86_EFLAGS_ZF },
-	{ "byte negative", 1, 0x70, 0x20, 0x90, X86_EFLAGS_SF | X86_EFLAGS_OF },
+	  X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | X86_EFLAGS_ZF },
+	{ "byte negative", 1, 0x70, 0x20, 0x90,
+	  X86_EFLAGS_PF | X86_EFLAGS_SF | X86_EFLAGS_OF },
 	{ "word signed overflow", 2, 0x7fff, 0x0001, 0x8000,
-	  X86_EFLAGS_SF | X86_EFLAGS_OF },
-	{ "word plain", 2, 0x1234, 0x0101, 0x1335, 0 },
+	  X86_EFLAGS_PF | X86_EFLAGS_AF | X86_EFLAGS_SF | X86_EFLAGS_OF },
+	{ "word plain", 2, 0x1234, 0x0101, 0x1335, X86_EFLAGS_PF },
 	{ "dword plain", 4, 0x12345678, 0x11111111, 0x23456789, 0 },
-	{ "dword carry", 4, 0xffffffff, 0x00000002, 0x00000001, X86_EFLAGS_CF },
+	{ "dword carry", 4, 0xffffffff, 0x00000002, 0x00000001,
+	  X86_EFLAGS_CF | X86_EFLAGS_AF },
 };
 
 KUNIT_ARRAY_PARAM_DESC(add, add_cases, name);
 
-/* add al/ax/eax, imm: the sum in its part of RAX, and the flags. */
+/*
+ * add al/ax/eax, imm: the sum in its part of RAX (a 32-bit result clears
+ * the upper half), and the flags.
+ */
 static void add_sets_flags(struct kunit *test)
 {
 	const struct add_case *c = test->param_value;
-	const u64 arith = X86_EFLAGS_CF | X86_EFLAGS_ZF | X86_EFLAGS_SF |
-			  X86_EFLAGS_OF;
-	const u64 rax = 0xa5a5a5a5a5a5a5a5, mask = BIT_ULL(c->size * 8) - 1;
+	const u64 arith = X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF |
+			  X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_OF;
+	const u64 rax = 0xa5a5a5a5a5a5a5a5;
+	const u64 mask = c->size == 4 ? U64_MAX : BIT_ULL(c->size * 8) - 1;
 	u8 code[16], *p = code;
 	struct hv_message msg;
 	struct vm *vm;
@@ -1001,6 +1018,121 @@ static void host_frame_zero_is_mapped(struct kunit *test)
 	vm_destroy(test, vm);
 }
 
+/*
+ * With no room left for the registers the guest writes, nothing runs: the
+ * store is left as it was, and the message still names the VP.
+ */
+static void register_store_full(struct kunit *test)
+{
+	struct mshv_fake_hv *fake = mshv_test_fake(test);
+	struct mshv_fake_vp vp;
+	struct hv_message msg;
+	struct vm *vm;
+	unsigned int i;
+
+	vm = vm_create(test, MSHV_SCHED_ROOT);
+	start(test, vm, CODE_GPA, 0);
+	/* RIP and RFLAGS are set: room for all but one of RAX to R15. */
+	for (i = 0; ; i++) {
+		KUNIT_ASSERT_TRUE(test, mshv_fake_hv_vp_snapshot(fake, vm->id, 0, &vp));
+		if (vp.nr_registers == MSHV_FAKE_VP_REGISTERS - 15)
+			break;
+		/* Not a register of the guest's. */
+		set_reg(test, vm, 0x00090000 + i, i);
+	}
+	KUNIT_ASSERT_EQ(test, run(test, vm, &msg), 0);
+	KUNIT_EXPECT_EQ(test, msg.header.message_type, HVMSG_UNRECOVERABLE_EXCEPTION);
+	KUNIT_EXPECT_EQ(test, msg.header.sender, vm->id);
+	KUNIT_EXPECT_EQ(test, header(&msg)->vp_index, 0);
+	KUNIT_EXPECT_EQ(test, header(&msg)->rip, CODE_GPA);
+	KUNIT_ASSERT_TRUE(test, mshv_fake_hv_vp_snapshot(fake, vm->id, 0, &vp));
+	KUNIT_EXPECT_EQ(test, vp.nr_registers, MSHV_FAKE_VP_REGISTERS - 15);
+	vm_destroy(test, vm);
+}
+
+static void lapic_irr(struct kunit *test, int vp_fd, u32 *irr)
+{
+	unsigned long lapic = mshv_test_mmap(test, PAGE_SIZE);
+	struct mshv_get_set_vp_state state = {
+		.type = MSHV_VP_STATE_LAPIC,
+		.buf_sz = PAGE_SIZE,
+		.buf_ptr = lapic,
+	};
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, mshv_test_ioctl(vp_fd, MSHV_GET_VP_STATE,
+					      mshv_test_user_arg(test, &state,
+								 sizeof(state))),
+			0);
+	for (i = 0; i < 8; i++)
+		KUNIT_ASSERT_EQ(test, copy_from_user(&irr[i],
+						     (void __user *)(lapic + IRR + 0x10 * i),
+						     sizeof(u32)), 0);
+}
+
+/*
+ * A lowest priority interrupt to a logical destination of two VPs is
+ * requested in one APIC only; a fixed one in both.
+ */
+static void lowest_priority_to_one_vp(struct kunit *test)
+{
+	struct mshv_user_irq_entry entries[] = {
+		/* Logical destination 0b11; lowest priority, then fixed. */
+		{ .gsi = 1, .address_lo = 0xfee03004, .data = 0x100 | 0x51 },
+		{ .gsi = 2, .address_lo = 0xfee03004, .data = 0x62 },
+	};
+	size_t table_size = sizeof(struct mshv_user_irq_table) + sizeof(entries);
+	struct mshv_user_irq_table *table = kunit_kzalloc(test, table_size,
+							  GFP_KERNEL);
+	struct mshv_user_irqfd irqfd[2] = { { .gsi = 1 }, { .gsi = 2 } };
+	u32 irr[8], want0[8] = {}, want1[8] = {};
+	unsigned long was, deadline;
+	struct vm *vm;
+	unsigned int i;
+	long vp1;
+
+	was = READ_ONCE(mshv_fast_interrupts);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, restore_fast_interrupts,
+							(void *)was), 0);
+	WRITE_ONCE(mshv_fast_interrupts, false);
+	vm = vm_create(test, MSHV_SCHED_ROOT);
+	vp1 = mshv_test_create_vp(test, vm->pt_fd, 1);
+	KUNIT_ASSERT_GE(test, vp1, 0);
+	KUNIT_ASSERT_NOT_NULL(test, table);
+	table->nr = ARRAY_SIZE(entries);
+	memcpy(table->entries, entries, sizeof(entries));
+	KUNIT_ASSERT_EQ(test, mshv_test_ioctl(vm->pt_fd, MSHV_SET_MSI_ROUTING,
+					      mshv_test_user_arg(test, table,
+								 table_size)),
+			0);
+	for (i = 0; i < ARRAY_SIZE(irqfd); i++) {
+		irqfd[i].fd = make_eventfd(test);
+		KUNIT_ASSERT_EQ(test, mshv_test_ioctl(vm->pt_fd, MSHV_IRQFD,
+						      mshv_test_user_arg(test, &irqfd[i],
+									 sizeof(irqfd[i]))),
+				0);
+		signal_eventfd(test, irqfd[i].fd);
+	}
+	deadline = jiffies + msecs_to_jiffies(WAIT_MS);
+	while (mshv_fake_hv_nr_irqs(mshv_test_fake(test), vm->id) < 2) {
+		KUNIT_ASSERT_TRUE_MSG(test, time_before(jiffies, deadline),
+				      "the interrupts were never asserted");
+		usleep_range(500, 1000);
+	}
+
+	want0[0x51 / 32] |= BIT(0x51 % 32);
+	want0[0x62 / 32] |= BIT(0x62 % 32);
+	want1[0x62 / 32] |= BIT(0x62 % 32);
+	lapic_irr(test, vm->vp_fd, irr);
+	KUNIT_EXPECT_MEMEQ(test, irr, want0, sizeof(want0));
+	lapic_irr(test, vp1, irr);
+	KUNIT_EXPECT_MEMEQ(test, irr, want1, sizeof(want1));
+	for (i = 0; i < ARRAY_SIZE(irqfd); i++)
+		mshv_test_close(irqfd[i].fd);
+	mshv_test_close(vp1);
+	vm_destroy(test, vm);
+}
+
 /* A VMM's vCPU thread, running the VP once. */
 struct runner {
 	struct file *file;
@@ -1155,8 +1287,10 @@ static struct kunit_case mshv_fake_guest_test_cases[] = {
 	KUNIT_CASE(device_memory_is_not_ram),
 	KUNIT_CASE(guest_accesses_set_bits),
 	KUNIT_CASE(host_frame_zero_is_mapped),
+	KUNIT_CASE(register_store_full),
 	KUNIT_CASE(mmio_store_rings_ioeventfd),
 	KUNIT_CASE_PARAM(irqfd_sets_irr, irr_gen_params),
+	KUNIT_CASE(lowest_priority_to_one_vp),
 	KUNIT_CASE_PARAM(endless_loop_ends_on_signal, sched_gen_params),
 	KUNIT_CASE(script_before_guest_code),
 	KUNIT_CASE(fake_runs_no_code_by_default),
