@@ -15,7 +15,8 @@
 #   MSHV_SELFTEST_ARGS   arguments for every test program, e.g. "-t name"
 #                        or "-f fixture" (kselftest_harness.h filters)
 #   MSHV_DEMO_ARGS       arguments for the demo VMM (demo mode)
-#   MSHV_TEST_TIMEOUT    seconds one test program may run in the guest (600)
+#   MSHV_TEST_TIMEOUT    seconds one program may run in the guest (600;
+#                        the demo: 120)
 #   MSHV_QEMU_TIMEOUT    seconds the whole QEMU run may take (1200)
 #   MSHV_QEMU_MEM        guest memory in MiB (3072: KASAN needs room)
 #   MSHV_ACCEL           kvm, tcg or auto (default: kvm when /dev/kvm works)
@@ -30,7 +31,7 @@ source "$(dirname "$0")/common.sh"
 mode=${1:-test}
 case $mode in test|demo) ;; *) die "usage: selftests.sh [demo]" ;; esac
 
-test_timeout=${MSHV_TEST_TIMEOUT:-600}
+test_timeout=${MSHV_TEST_TIMEOUT:-$([[ $mode == demo ]] && echo 120 || echo 600)}
 qemu_timeout=${MSHV_QEMU_TIMEOUT:-1200}
 qemu_mem=${MSHV_QEMU_MEM:-3072}
 accel=${MSHV_ACCEL:-auto}
@@ -301,17 +302,22 @@ problems=()
 while IFS=$'\t' read -r prog p f s plan rc; do
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	if [[ $mode == demo ]]; then
-		if [[ $rc == 0 ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
-		[[ $rc == 0 ]] || problems+=("$prog exited $rc")
+		if [[ $rc == 0 ]]; then
+			passed=$((passed + 1))
+		else
+			failed=$((failed + 1))
+			problems+=("$prog $([[ -n $rc ]] && echo "exited $rc" || echo "did not finish")")
+		fi
 		continue
 	fi
 	[[ $plan == 1 ]] || problems+=("$prog printed no TAP plan")
+	# The harness exits 0, or 4 (KSFT_SKIP) when it skipped everything.
 	case $rc in
 	0|4) ;;
-	"") problems+=("$prog did not finish") ;;
+	"") problems+=("$prog did not finish"); failed=$((failed + 1)) ;;
 	*) [[ $f -gt 0 ]] || { failed=$((failed + 1)); problems+=("$prog exited $rc"); } ;;
 	esac
-	[[ -n $rc ]] || failed=$((failed + 1))
+	msg "selftests: $prog: $p passed, $f failed, $s skipped, exit ${rc:-none}"
 done < <(awk '
 	function flush() {
 		if (prog != "")
@@ -338,8 +344,10 @@ for p in "${programs[@]}"; do
 	grep -q "^mshv-selftests: begin $p\$" "$tap" ||
 		{ problems+=("$p never ran"); failed=$((failed + 1)); }
 done
-grep -q '^mshv-selftests: done$' "$tap" ||
+if ! grep -q '^mshv-selftests: done$' "$tap"; then
+	[[ ${MSHV_VERBOSE:-0} == 1 ]] || tail -n 60 "$console" >&2
 	problems+=("the guest did not finish (QEMU exit $qemu_status): see $console")
+fi
 
 # Leaks kmemleak still saw after the tests.
 leaks=$(sed -n '/^mshv-selftests: begin kmemleak$/,/^mshv-selftests: end kmemleak$/p' \
