@@ -31,6 +31,9 @@
 #define HV_X64_REGISTER_FS			0x00060004
 #define HV_X64_REGISTER_GS			0x00060005
 
+/* A guest access the GPA map's permissions do not allow. */
+#define HVMSG_GPA_INTERCEPT			0x80000001
+
 /* hv_x64_intercept_message_header.intercept_access_type */
 #define HV_INTERCEPT_ACCESS_READ		0
 #define HV_INTERCEPT_ACCESS_WRITE		1

@@ -205,6 +205,40 @@ TEST_F(guest, mmio_write_unmapped)
 	EXPECT_EQ(MSHV_GUEST_CODE_GPA + 5, msg.intercept.rip);
 }
 
+/* A write to memory mapped read-only is the VMM's too: a GPA intercept. */
+TEST_F(guest, write_to_readonly_memory)
+{
+	static const uint8_t code[] = {
+		0xa0, 0x20, 0x00,	/* mov al, [0x0020] */
+		0x04, 0x01,		/* add al, 1 */
+		0xa2, 0x20, 0x00,	/* mov [0x0020], al */
+		0xf4,			/* hlt */
+	};
+	const uint64_t gpa = MMIO_BASE + 0x10000;
+	struct mshv_hv_message msg;
+	uint8_t *rom;
+
+	rom = mshv_map_memory(self->g.pt, gpa >> MSHV_PAGE_SHIFT,
+			      MSHV_PAGE_SIZE,
+			      1 << MSHV_SET_MEM_BIT_EXECUTABLE);
+	rom[0x20] = 0x41;
+	mshv_guest_load_ds(&self->g, MSHV_GUEST_CODE_GPA, code, sizeof(code),
+			   gpa);
+
+	/* The read is served from the page; the write is not. */
+	ASSERT_EQ(HVMSG_GPA_INTERCEPT, mshv_guest_run(&self->g, &msg));
+	EXPECT_EQ(gpa + 0x20, msg.mem.guest_physical_address);
+	EXPECT_EQ(HV_INTERCEPT_ACCESS_WRITE,
+		  msg.intercept.intercept_access_type);
+	EXPECT_EQ(MSHV_GUEST_CODE_GPA + 5, msg.intercept.rip);
+	EXPECT_EQ(0x42, mshv_get_reg64(self->g.vp, 0, HV_X64_REGISTER_RAX) &
+		  0xff);
+	EXPECT_EQ(0x41, rom[0x20]);
+	EXPECT_EQ(0, mshv_unmap_memory(self->g.pt, gpa >> MSHV_PAGE_SHIFT,
+				       MSHV_PAGE_SIZE, rom));
+	munmap(rom, MSHV_PAGE_SIZE);
+}
+
 static int set_ioeventfd(int pt, int fd, uint64_t gpa, uint32_t len,
 			 bool datamatch, uint64_t value, bool deassign)
 {
