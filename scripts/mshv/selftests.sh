@@ -118,11 +118,10 @@ rm -rf "$bin"
 mkdir -p "$bin"
 
 build_selftests() {
-	local names name all=() want=()
+	local name all=() want=()
 
 	[[ -f $stdir/Makefile ]] || die "no selftests in $stdir (run 'make tree')"
-	names=$(make -s -C "$stdir" emit_tests | sed -n 's/^[^:]*://p')
-	read -ra all <<<"$names"
+	mapfile -t all < <(make -s -C "$stdir" emit_tests | sed -n 's/^[^:]*://p')
 	[[ ${#all[@]} -gt 0 ]] || die "no selftest programs in $stdir"
 	if [[ -n ${MSHV_SELFTESTS:-} ]]; then
 		read -ra want <<<"$MSHV_SELFTESTS"
