@@ -214,6 +214,16 @@ static void fake_violation(struct mshv_fake_hv *fake, const char *what)
 	fake->violation = what;
 }
 
+/* A call that answers in the output page came without one. */
+static bool fake_no_output(struct mshv_fake_hv *fake,
+			   const struct mshv_fake_req *req)
+{
+	if (req->output)
+		return false;
+	fake_violation(fake, "no output page for a call that has output");
+	return true;
+}
+
 static struct mshv_fake_partition *fake_lookup(struct mshv_fake_hv *fake,
 					       u64 id)
 {
@@ -252,6 +262,8 @@ static u64 fake_get_system_property(struct mshv_fake_hv *fake,
 	const struct hv_input_get_system_property *in = req->input;
 	struct hv_output_get_system_property *out = req->output;
 
+	if (fake_no_output(fake, req))
+		return HV_STATUS_INVALID_PARAMETER;
 	if (in->reserved || in->arg)
 		return HV_STATUS_INVALID_PARAMETER;
 	if (in->property_id != HV_SYSTEM_PROPERTY_SCHEDULER_TYPE)
@@ -300,6 +312,8 @@ static u64 fake_get_partition_property(struct mshv_fake_hv *fake,
 	struct mshv_fake_partition *pt = fake_lookup(fake, in->partition_id);
 	u64 value;
 
+	if (fake_no_output(fake, req))
+		return HV_STATUS_INVALID_PARAMETER;
 	if (!pt)
 		return HV_STATUS_INVALID_PARTITION_ID;
 	if (in->padding)
@@ -440,6 +454,8 @@ static u64 fake_get_gpa_access_states(struct mshv_fake_hv *fake,
 	struct mshv_fake_partition *pt;
 	u8 *out = req->output;
 
+	if (fake_no_output(fake, req))
+		return fake_status(HV_STATUS_INVALID_PARAMETER, req->rep_start);
 	pt = fake_lookup_child(fake, in->partition_id);
 	if (!pt)
 		return fake_status(HV_STATUS_INVALID_PARTITION_ID, req->rep_start);
@@ -479,6 +495,8 @@ static u64 fake_get_partition_property_ex(struct mshv_fake_hv *fake,
 	struct hv_partition_property_vmm_capabilities *caps = req->output;
 	struct mshv_fake_partition *pt = fake_lookup(fake, in->partition_id);
 
+	if (fake_no_output(fake, req))
+		return HV_STATUS_INVALID_PARAMETER;
 	if (!pt)
 		return HV_STATUS_INVALID_PARTITION_ID;
 	if (in->padding || in->arg)
@@ -558,6 +576,8 @@ static u64 fake_create_partition(struct mshv_fake_hv *fake,
 	struct hv_output_create_partition *out = req->output;
 	unsigned int i;
 
+	if (fake_no_output(fake, req))
+		return HV_STATUS_INVALID_PARAMETER;
 	if (in->padding || in->isolation_properties)
 		return HV_STATUS_INVALID_PARAMETER;
 	for (i = 0; i < MSHV_FAKE_MAX_PARTITIONS; i++) {
@@ -746,6 +766,8 @@ static u64 fake_withdraw_memory(struct mshv_fake_hv *fake,
 	u16 end = fake_rep_end(fake, req), i;
 	u64 *out = req->output;
 
+	if (fake_no_output(fake, req))
+		return fake_status(HV_STATUS_INVALID_PARAMETER, req->rep_start);
 	if (!pt)
 		return fake_status(HV_STATUS_INVALID_PARTITION_ID, req->rep_start);
 	if (req->rep_count > HV_WITHDRAW_MAX_PAGES)
@@ -765,16 +787,6 @@ static bool fake_root_dispatch(const struct mshv_fake_hv *fake)
 	return fake->scheduler_type == HV_SCHEDULER_TYPE_ROOT ||
 	       ((fake->vmm_capabilities & HV_VMM_CAP_INTEGRATED_SCHEDULER) &&
 		fake->integrated_scheduler_enabled);
-}
-
-/* A call that answers in the output page came without one. */
-static bool fake_no_output(struct mshv_fake_hv *fake,
-			   const struct mshv_fake_req *req)
-{
-	if (req->output)
-		return false;
-	fake_violation(fake, "no output page for a call that has output");
-	return true;
 }
 
 static bool fake_ring_push(struct mshv_fake_hv *fake,
