@@ -15,10 +15,10 @@
 #   MSHV_SELFTEST_ARGS   arguments for every test program, e.g. "-t name"
 #                        or "-f fixture" (kselftest_harness.h filters)
 #   MSHV_DEMO_ARGS       arguments for the demo VMM (demo mode)
-#   MSHV_TEST_TIMEOUT    seconds one program may run in the guest (600;
+#   MSHV_TEST_TIMEOUT    seconds one program may run in the guest (300;
 #                        the demo: 120)
 #   MSHV_QEMU_TIMEOUT    seconds the whole QEMU run may take (1200)
-#   MSHV_QEMU_MEM        guest memory in MiB (3072: KASAN needs room)
+#   MSHV_QEMU_MEM        guest memory in MiB (2048: KASAN needs room)
 #   MSHV_ACCEL           kvm, tcg or auto (default: kvm when /dev/kvm works)
 #   MSHV_VERBOSE=1       print the whole console log, not only the TAP
 #   MSHV_SELFTEST_DIR    a kselftest directory to build the tests from
@@ -31,9 +31,9 @@ source "$(dirname "$0")/common.sh"
 mode=${1:-test}
 case $mode in test|demo) ;; *) die "usage: selftests.sh [demo]" ;; esac
 
-test_timeout=${MSHV_TEST_TIMEOUT:-$([[ $mode == demo ]] && echo 120 || echo 600)}
+test_timeout=${MSHV_TEST_TIMEOUT:-$([[ $mode == demo ]] && echo 120 || echo 300)}
 qemu_timeout=${MSHV_QEMU_TIMEOUT:-1200}
-qemu_mem=${MSHV_QEMU_MEM:-3072}
+qemu_mem=${MSHV_QEMU_MEM:-2048}
 accel=${MSHV_ACCEL:-auto}
 total_start=$SECONDS
 
@@ -268,7 +268,6 @@ if [[ $accel == kvm ]]; then
 	cpu=(-accel kvm -cpu host)
 else
 	cpu=(-accel tcg -cpu max)
-	qemu_timeout=$((qemu_timeout * 3))
 fi
 
 console=$run/console.log
@@ -309,11 +308,16 @@ while IFS=$'\t' read -r prog p f s plan rc; do
 		fi
 		continue
 	fi
-	[[ $plan == 1 ]] || problems+=("$prog printed no TAP plan")
-	# The harness exits 0, or 4 (KSFT_SKIP) when it skipped everything.
+	if [[ $plan != 1 ]]; then
+		problems+=("$prog printed no TAP plan")
+		failed=$((failed + 1))
+	fi
+	# The harness exits 0, or 4 (KSFT_SKIP) when it skipped everything;
+	# busybox timeout's TERM makes 143.
 	case $rc in
 	0|4) ;;
 	"") problems+=("$prog did not finish"); failed=$((failed + 1)) ;;
+	143) problems+=("$prog timed out after ${test_timeout}s"); failed=$((failed + 1)) ;;
 	*) [[ $f -gt 0 ]] || { failed=$((failed + 1)); problems+=("$prog exited $rc"); } ;;
 	esac
 	msg "selftests: $prog: $p passed, $f failed, $s skipped, exit ${rc:-none}"
