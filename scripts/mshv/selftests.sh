@@ -160,61 +160,14 @@ mkdir -p "$run"
 busybox=$(command -v busybox) || die "busybox missing: run 'make deps'"
 file -L "$busybox" | grep -q 'statically linked' || die "$busybox is not static (busybox-static)"
 
+# What scripts/mshv/initramfs/init runs, as shell assignments it sources.
+shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+if [[ $mode == demo ]]; then args=${MSHV_DEMO_ARGS:-}; else args=${MSHV_SELFTEST_ARGS:-}; fi
 {
-	# The guest side, as one shell script on busybox.
-	cat <<-EOF
-	MODE=$mode
-	PROGRAMS="${programs[*]}"
-	ARGS="$([[ $mode == demo ]] && echo "${MSHV_DEMO_ARGS:-}" || echo "${MSHV_SELFTEST_ARGS:-}")"
-	TEST_TIMEOUT=$test_timeout
-	EOF
+	echo "PROGRAMS=$(shq "${programs[*]}")"
+	echo "ARGS=$(shq "$args")"
+	echo "TEST_TIMEOUT=$(shq "$test_timeout")"
 } >"$run/run.conf"
-
-cat >"$run/init" <<'EOF'
-#!/bin/sh
-# /init of the mshv selftests initramfs, written by scripts/mshv/selftests.sh.
-# The console (ttyS0) carries the kernel log and, for reading along, the
-# programs' output; ttyS1 carries only the programs' output, for the host to
-# parse.
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mount -t debugfs debugfs /sys/kernel/debug
-mount -t tmpfs tmpfs /tmp
-. /etc/run.conf
-
-tap=/dev/ttyS1
-stty -F $tap raw -echo 2>/dev/null
-say() { echo "mshv-selftests: $*" | tee $tap; }
-
-say "boot $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs"
-[ -c /dev/mshv ] || say "no /dev/mshv"
-cd /tests
-for p in $PROGRAMS; do
-	say "begin $p"
-	# shellcheck disable=SC2086
-	{ timeout "$TEST_TIMEOUT" ./$p $ARGS; echo $? >/tmp/rc; } 2>&1 | tee $tap
-	say "end $p rc=$(cat /tmp/rc)"
-done
-
-# Two scans, apart: an object must stay unreferenced through both to be
-# reported, which keeps pointers in flight from looking like leaks.
-if [ -w /sys/kernel/debug/kmemleak ]; then
-	echo scan >/sys/kernel/debug/kmemleak
-	sleep 6
-	echo scan >/sys/kernel/debug/kmemleak
-	say "begin kmemleak"
-	cat /sys/kernel/debug/kmemleak | tee $tap
-	say "end kmemleak"
-else
-	say "no kmemleak"
-fi
-say done
-sync
-# With -no-reboot, QEMU exits instead of rebooting.
-reboot -f
-EOF
 
 {
 	echo "dir /bin 0755 0 0"
@@ -225,7 +178,7 @@ EOF
 	for a in $("$busybox" --list); do
 		[[ $a == busybox ]] || echo "slink /bin/$a busybox 0777 0 0"
 	done
-	echo "file /init $run/init 0755 0 0"
+	echo "file /init $MSHV_REPO/scripts/mshv/initramfs/init 0755 0 0"
 	echo "file /etc/run.conf $run/run.conf 0644 0 0"
 	for p in "${programs[@]}"; do echo "file /tests/$p $bin/$p 0755 0 0"; done
 } >"$run/initramfs.list"
