@@ -36,7 +36,7 @@ export KBUILD_BUILD_USER=mshv KBUILD_BUILD_HOST=mshv
 MSHV_OVERLAY_DIRS=(drivers include Documentation tools)
 
 # Only findings in these paths (relative to the kernel tree) are ours.
-MSHV_OUR_PATHS_RE='(drivers/hv/(mshv|tests/|Kconfig\.mshv|Makefile\.mshv)|include/hyperv/|include/uapi/linux/mshv\.h|tools/testing/selftests/mshv/)'
+MSHV_OUR_PATHS_RE='(drivers/hv/(mshv|tests/|Kconfig\.mshv|Makefile\.mshv)|include/hyperv/|include/uapi/linux/mshv\.h|tools/testing/selftests/mshv/|tools/mshv/)'
 
 msg() { printf '\033[1mmshv:\033[0m %s\n' "$*" >&2; }
 die() { msg "error: $*"; exit 1; }
