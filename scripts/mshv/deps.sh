@@ -10,6 +10,7 @@ packages=(
 	sparse coccinelle ocaml-nox qemu-system-x86
 	busybox-static libc6-dev file
 	python3-sphinx python3-yaml
+	patch python3-ply python3-git
 )
 
 missing=()

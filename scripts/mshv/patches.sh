@@ -15,18 +15,6 @@
 # MSHV_PATCHES_NOBUILD=1 skips the builds (generation and checkpatch only).
 source "$(dirname "$0")/common.sh"
 
-# checkpatch's SPDX check needs python3-ply and python3-git; patch(1)
-# applies the in-tree diffs.
-for p in python3-ply python3-git patch; do
-	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
-		msg "installing $p"
-		sudo=
-		[[ $(id -u) -eq 0 ]] || sudo=sudo
-		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-			--no-install-recommends "$p" >/dev/null
-	fi
-done
-
 top=$MSHV_CACHE/patches
 git_dir=$top/linux
 check_dir=$top/check
@@ -359,6 +347,10 @@ build_one() {
 	local frags=("$confdir/base.config") line sym bad=0
 
 	[[ $cfg == base ]] || frags+=("$confdir/mshv-$cfg.config")
+	# A misspelt configuration in the series must fail, not build base.
+	for line in "${frags[@]}"; do
+		[[ -f $line ]] || { echo "$cfg: no $line" >>"$log"; return 1; }
+	done
 	mkdir -p "$b"
 	cat "${frags[@]}" >"$b/allno.config"
 	make -C "$check_dir" -s ARCH=x86_64 CC="ccache gcc" O="$b" \
