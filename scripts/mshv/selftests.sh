@@ -88,12 +88,10 @@ check_config() {
 build_kernel() {
 	local log=$out/build.log
 
-	if [[ ! -f $out/.config ]]; then
-		cat "${fragments[@]}" >"$out/allno.config"
-		kmake -s O="$out" KCONFIG_ALLCONFIG="$out/allno.config" \
-			allnoconfig >"$log" 2>&1 || { cat "$log" >&2; die "allnoconfig failed"; }
-	fi
-	kmake -s O="$out" olddefconfig >"$log" 2>&1 || { cat "$log" >&2; die "olddefconfig failed"; }
+	# Every time, as on a fresh machine (see build.sh).
+	cat "${fragments[@]}" >"$out/allno.config"
+	kmake -s O="$out" KCONFIG_ALLCONFIG="$out/allno.config" \
+		allnoconfig >"$log" 2>&1 || { cat "$log" >&2; die "allnoconfig failed"; }
 	check_config
 	# headers_install gives the programs this tree's uapi; bzImage builds
 	# usr/gen_init_cpio too, which packs their initramfs.
@@ -261,23 +259,31 @@ while IFS=$'\t' read -r prog p f s plan rc; do
 		fi
 		continue
 	fi
-	if [[ $plan != 1 ]]; then
+	if [[ $plan == 0 ]]; then
 		problems+=("$prog printed no TAP plan")
+		failed=$((failed + 1))
+	elif [[ $plan == 1..0 ]]; then
+		problems+=("$prog ran no test")
+		failed=$((failed + 1))
+	elif [[ $plan != "1..$((p + f + s))" ]]; then
+		# A test that died between its plan and its result, or a
+		# plan of nothing: both are failures, not passes.
+		problems+=("$prog planned ${plan#1..} tests, reported $((p + f + s))")
 		failed=$((failed + 1))
 	fi
 	# The harness exits 0, or 4 (KSFT_SKIP) when it skipped everything;
-	# busybox timeout's TERM makes 143.
+	# busybox timeout's KILL makes 137.
 	case $rc in
 	0|4) ;;
 	"") problems+=("$prog did not finish"); failed=$((failed + 1)) ;;
-	143) problems+=("$prog timed out after ${test_timeout}s"); failed=$((failed + 1)) ;;
+	137) problems+=("$prog timed out after ${test_timeout}s"); failed=$((failed + 1)) ;;
 	*) [[ $f -gt 0 ]] || { failed=$((failed + 1)); problems+=("$prog exited $rc"); } ;;
 	esac
 	msg "selftests: $prog: $p passed, $f failed, $s skipped, exit ${rc:-none}"
 done < <(awk '
 	function flush() {
 		if (prog != "")
-			printf "%s\t%d\t%d\t%d\t%d\t%s\n", prog, p, f, s, plan, rc
+			printf "%s\t%d\t%d\t%d\t%s\t%s\n", prog, p, f, s, plan, rc
 		prog = ""
 	}
 	/^mshv-selftests: begin / && $3 != "kmemleak" {
@@ -287,7 +293,7 @@ done < <(awk '
 		rc = $4; sub(/^rc=/, "", rc); flush(); next
 	}
 	prog == "" { next }
-	/^1\.\.[0-9]+/ { plan = 1 }
+	/^1\.\.[0-9]+/ && plan == 0 { plan = $1 }
 	/^(not )?ok [0-9]+/ {
 		if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) s++
 		else if ($1 == "not") f++
@@ -304,6 +310,15 @@ if ! grep -q '^mshv-selftests: done$' "$tap"; then
 	[[ ${MSHV_VERBOSE:-0} == 1 ]] || tail -n 60 "$console" >&2
 	problems+=("the guest did not finish (QEMU exit $qemu_status): see $console")
 fi
+
+grep -q '^mshv-selftests: no /dev/mshv$' "$tap" &&
+	problems+=("no /dev/mshv in the guest: the fake backend did not start")
+# kmemleak must have scanned: a run that could not is no leak check.
+if [[ $mode != demo ]] && ! grep -q '^mshv-selftests: end kmemleak$' "$tap"; then
+	problems+=("kmemleak did not run")
+fi
+grep -q '^mshv-selftests: kmemleak scan failed$' "$tap" &&
+	problems+=("kmemleak scan failed")
 
 # Leaks kmemleak still saw after the tests.
 leaks=$(sed -n '/^mshv-selftests: begin kmemleak$/,/^mshv-selftests: end kmemleak$/p' \
