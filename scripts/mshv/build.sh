@@ -15,13 +15,11 @@ for f in "${fragments[@]}"; do [[ -f $f ]] || die "no such config: $f"; done
 out=$(build_dir "mshv-$name" "${fragments[@]}")
 mkdir -p "$out"
 
-# Regenerate .config only when it is missing: the directory's name already
-# encodes the fragments, and kbuild's own syncconfig handles Kconfig changes.
-if [[ ! -f $out/.config ]]; then
-	cat "${fragments[@]}" >"$out/allno.config"
-	kmake -s O="$out" KCONFIG_ALLCONFIG="$out/allno.config" allnoconfig >&2
-fi
-kmake -s O="$out" olddefconfig >&2
+# Regenerate .config every time, as a fresh machine would: a Kconfig
+# change (a new symbol's default) must give a cached directory the same
+# configuration as an empty one.  kbuild rebuilds only what changed.
+cat "${fragments[@]}" >"$out/allno.config"
+kmake -s O="$out" KCONFIG_ALLCONFIG="$out/allno.config" allnoconfig >&2
 
 # A symbol that Kconfig silently dropped (unmet dependency) is a build bug.
 bad=0
