@@ -5,13 +5,18 @@
  * From userspace down:
  *
  *  - fd layer (mshv_root_main.c): /dev/mshv, the partition fd and the VP
- *    fd.  Copies and validates arguments; knows no hypercall encoding.
+ *    fd.  Copies and validates arguments, and calls the object layer and a
+ *    few hypercall wrappers.  Knows hypercall encodings only to check what
+ *    a VMM passes through: the MSHV_ROOT_HVCALL allowlists, the suspend
+ *    registers in a SET_VP_REGISTERS input, the GVA translation flags.
  *  - object layer (mshv_partition.c, mshv_regions.c, mshv_vp.c,
- *    mshv_synic.c): partitions, memory regions, VPs and their run loop,
- *    and the interrupt-time handler of the hypervisor's messages.
+ *    mshv_irq.c, mshv_doorbell.c, mshv_synic.c): partitions, memory
+ *    regions, VPs and their run loop, MSI routing and irqfds, doorbells
+ *    and ioeventfds, and the interrupt-time handler of the hypervisor's
+ *    messages.
  *  - hypercall layer (mshv_root_hv_call.c): one wrapper per hypercall, the
- *    rep-completion loop and the deposit-and-retry loop.  The only code that
- *    knows hypercall codes and input layouts.
+ *    rep-completion loop and the deposit-and-retry loop.  Every hypercall
+ *    is issued, and its input built, by a wrapper here.
  *  - transport (mshv_transport.c): the single seam through which every
  *    hypercall leaves the driver.  In production the kernel's hypercall page;
  *    under test the fake hypervisor (mshv_fake_hv.c).
@@ -75,7 +80,7 @@ const struct mshv_transport *mshv_transport_set(const struct mshv_transport *t);
 /*
  * Lock order, outermost first:
  *
- *   mshv_vp.mutex (a VP's run and state ioctls)  or  mshv_partition.mutex
+ *   mshv_vp.mutex (every ioctl on a VP fd)  or  mshv_partition.mutex
  *     mm->mmap_lock (pinning and looking up the VMM's memory)
  *       the hypercall pages (interrupts disabled; nothing sleeps inside)
  *
@@ -88,8 +93,8 @@ const struct mshv_transport *mshv_transport_set(const struct mshv_transport *t);
 /**
  * struct mshv_partition - a guest partition
  * @ref: references: the partition fd and each VP fd
- * @mutex: serializes initialization, VP creation and every change to
- *	@regions
+ * @mutex: serializes initialization, VP creation, every change to
+ *	@regions and @ioeventfds, and the replacement of @msi_table
  * @id: the hypervisor's id of the partition
  * @initialized: MSHV_INITIALIZE_PARTITION has succeeded
  * @root_sched: the driver dispatches VPs itself (root or integrated
@@ -108,7 +113,7 @@ const struct mshv_transport *mshv_transport_set(const struct mshv_transport *t);
  */
 struct mshv_partition {
 	refcount_t ref;
-	struct mutex mutex;	/* serializes init, VP creation and regions */
+	struct mutex mutex;	/* init, VPs, regions, MSI table, ioeventfds */
 	u64 id;
 	bool initialized;
 	bool root_sched;
@@ -165,7 +170,8 @@ struct mshv_vp_run {
  * struct mshv_vp - a virtual processor of a partition
  * @partition: the partition; each VP fd holds a reference on it
  * @index: the VP's index in the partition
- * @mutex: serializes the VP's ioctls (run, state)
+ * @mutex: serializes every ioctl on the VP's fd (run, state, GVA
+ *	translation, passthrough hypercalls)
  * @run: run state, under @mutex except for what the handler sets
  * @state_pages: the VP's register, intercept message and GHCB pages as
  *	mapped by the hypervisor; NULL where absent

@@ -100,7 +100,7 @@ static int mshv_vp_map_page(struct mshv_vp *vp, u32 type)
  *
  * The VP is not visible to anyone yet: see mshv_vp_publish().
  *
- * Context: Process context; may sleep.
+ * Context: Process context; caller holds @pt->mutex; may sleep.
  * Return: The VP, or an ERR_PTR().
  */
 struct mshv_vp *mshv_vp_create(struct mshv_partition *pt, u32 index)
@@ -147,7 +147,7 @@ EXPORT_SYMBOL_IF_KUNIT(mshv_vp_create);
  * From here on the message handler can wake it and the partition owns
  * it: it lives as long as the partition.
  *
- * Context: Process context.
+ * Context: Process context; caller holds @vp->partition->mutex.
  */
 void mshv_vp_publish(struct mshv_vp *vp)
 {
@@ -569,7 +569,7 @@ static long mshv_vp_run_hv_scheduled(struct mshv_vp *vp)
  * @vp: the VP; its mutex held
  * @msg: receives the intercept message
  *
- * Context: Process context; sleeps.
+ * Context: Process context; caller holds @vp->mutex; sleeps.
  * Return: 0 with @msg filled; -EINTR when a signal arrived first (nothing
  * is lost: the next run continues where this one stopped); or the errno of
  * a failed hypercall.
@@ -748,7 +748,7 @@ static int mshv_vp_state(struct mshv_vp *vp, u8 type, u64 ubuf, u32 *size,
  * @ubuf: page-aligned user buffer
  * @size: in: the buffer's size; out: the size of the state
  *
- * Context: Process context; may sleep.
+ * Context: Process context; caller holds @vp->mutex; may sleep.
  * Return: 0; -EINVAL for an unknown type or a misaligned buffer; -E2BIG
  * for a buffer too small (*@size says how large it must be); -EFAULT;
  * -ENOMEM; or a hypercall's errno.
@@ -766,7 +766,7 @@ EXPORT_SYMBOL_IF_KUNIT(mshv_vp_get_state);
  * @ubuf: page-aligned user buffer
  * @size: in: the buffer's size; out: the size of the state
  *
- * Context: Process context; may sleep.
+ * Context: Process context; caller holds @vp->mutex; may sleep.
  * Return: As mshv_vp_get_state().
  */
 int mshv_vp_set_state(struct mshv_vp *vp, u8 type, u64 ubuf, u32 *size)
