@@ -670,14 +670,18 @@ int mshv_partition_access_bitmap(struct mshv_partition *pt, u64 gfn, u64 count,
 		u64 n = min_t(u64, count - off, MSHV_ACCESS_CHUNK_FRAMES);
 		u64 i;
 
-		ret = hv_call_get_gpa_access_states(pt->id, gfn + off, n,
-						    hv_flags, states);
-		if (ret)
-			break;
+		/*
+		 * Before the hypercall, not after: a chunk whose bits were
+		 * cleared must reach the VMM, or a migration loses them.
+		 */
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
 			break;
 		}
+		ret = hv_call_get_gpa_access_states(pt->id, gfn + off, n,
+						    hv_flags, states);
+		if (ret)
+			break;
 		bitmap_zero(bitmap, MSHV_ACCESS_CHUNK_FRAMES);
 		for (i = 0; i < n; i++)
 			if (states[i] & state_bit)

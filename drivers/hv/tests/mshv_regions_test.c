@@ -9,6 +9,7 @@
 
 #include <linux/anon_inodes.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 #include <kunit/test.h>
 
 #include "mshv_test_user.h"
@@ -455,6 +456,55 @@ static void access_bitmap(struct kunit *test)
 	mshv_test_close(env->fd);
 }
 
+static void forget_sigkill(void *unused)
+{
+	flush_signals(current);
+	disallow_signal(SIGKILL);
+}
+
+/*
+ * A fatal signal stops the read before a chunk's hypercall, never after
+ * it: bits the hypervisor cleared must reach the VMM.
+ */
+static void access_bitmap_fatal_signal_loses_nothing(struct kunit *test)
+{
+	struct mshv_fake_hv *fake = mshv_test_fake(test);
+	struct region_env *env = env_create(test);
+	unsigned long uaddr = mshv_test_memory(test, 8 * PAGE_SIZE, false);
+	unsigned long ubitmap = mshv_test_mmap(test, PAGE_SIZE);
+	struct mshv_gpap_access_bitmap args = {
+		.access_type = MSHV_GPAP_ACCESS_TYPE_DIRTY,
+		.access_op = MSHV_GPAP_ACCESS_OP_CLEAR,
+		.page_count = 8,
+		.gpap_base = 0x40,
+		.bitmap_ptr = ubitmap,
+	};
+	unsigned int calls;
+	u8 bitmap;
+
+	KUNIT_ASSERT_EQ(test, mshv_test_set_memory(test, env->fd, 0x40, 8 * PAGE_SIZE,
+						   uaddr, RW), 0);
+	mshv_fake_hv_set_gpa_bits(fake, env->id, 0x42, MSHV_FAKE_GPA_DIRTY);
+	calls = mshv_fake_hv_count_calls(fake, HVCALL_GET_GPA_PAGES_ACCESS_STATES);
+
+	allow_signal(SIGKILL);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, forget_sigkill, NULL), 0);
+	send_sig(SIGKILL, current, 0);
+	KUNIT_EXPECT_EQ(test, mshv_test_ioctl(env->fd, MSHV_GET_GPAP_ACCESS_BITMAP,
+					      mshv_test_user_arg(test, &args, sizeof(args))),
+			-EINTR);
+	KUNIT_EXPECT_EQ(test, mshv_fake_hv_count_calls(fake, HVCALL_GET_GPA_PAGES_ACCESS_STATES),
+			calls);
+	kunit_release_action(test, forget_sigkill, NULL);
+
+	/* The dirty bit is still there for the next read. */
+	KUNIT_ASSERT_EQ(test, mshv_test_ioctl(env->fd, MSHV_GET_GPAP_ACCESS_BITMAP,
+					      mshv_test_user_arg(test, &args, sizeof(args))), 0);
+	KUNIT_ASSERT_EQ(test, copy_from_user(&bitmap, (void __user *)ubitmap, 1), 0);
+	KUNIT_EXPECT_EQ(test, bitmap, BIT(2));
+	mshv_test_close(env->fd);
+}
+
 static void access_bitmap_rejects_bad_input(struct kunit *test)
 {
 	struct mshv_fake_hv *fake = mshv_test_fake(test);
@@ -704,6 +754,7 @@ static struct kunit_case mshv_regions_cases[] = {
 	KUNIT_CASE(map_deposits_on_demand),
 	KUNIT_CASE(unmap_failure_keeps_region),
 	KUNIT_CASE(access_bitmap),
+	KUNIT_CASE(access_bitmap_fatal_signal_loses_nothing),
 	KUNIT_CASE(access_bitmap_rejects_bad_input),
 	KUNIT_CASE(mmio_maps_uncached),
 	KUNIT_CASE(mmio_read_only),
