@@ -583,40 +583,6 @@ static void program_writes_ram(struct kunit *test)
 }
 
 /*
- * There is no exported way to make an eventfd from the kernel: make one
- * with the system call when the suite is built in.
- */
-asmlinkage long __x64_sys_eventfd2(const struct pt_regs *regs);
-
-static int make_eventfd(struct kunit *test)
-{
-	struct pt_regs regs = { .di = 0, .si = EFD_NONBLOCK | EFD_CLOEXEC };
-	long fd;
-
-	if (!IS_BUILTIN(CONFIG_MSHV_ROOT_KUNIT_TEST))
-		kunit_skip(test, "eventfds need the suite built in");
-	fd = __x64_sys_eventfd2(&regs);
-	KUNIT_ASSERT_GE(test, fd, 0);
-	return fd;
-}
-
-static u64 eventfd_count(struct kunit *test, int fd)
-{
-	struct file *file = fget(fd);
-	loff_t pos = 0;
-	ssize_t ret;
-	u64 count;
-
-	KUNIT_ASSERT_NOT_NULL(test, file);
-	ret = kernel_read(file, &count, sizeof(count), &pos);
-	fput(file);
-	if (ret == -EAGAIN)
-		return 0;
-	KUNIT_ASSERT_EQ(test, ret, sizeof(count));
-	return count;
-}
-
-/*
  * Word stores to an ioeventfd's address signal it and the guest goes on;
  * a byte store there is no match, and exits as MMIO.
  */
@@ -639,7 +605,7 @@ static void mmio_store_rings_ioeventfd(struct kunit *test)
 	int efd;
 
 	vm = vm_create(test, MSHV_SCHED_ROOT);
-	efd = make_eventfd(test);
+	efd = mshv_test_eventfd(test);
 	args.fd = efd;
 	KUNIT_ASSERT_EQ(test, mshv_test_ioctl(vm->pt_fd, MSHV_IOEVENTFD,
 					      mshv_test_user_arg(test, &args,
@@ -655,7 +621,7 @@ static void mmio_store_rings_ioeventfd(struct kunit *test)
 			       msg.u.payload)->guest_physical_address, MMIO_GPA);
 	KUNIT_EXPECT_EQ(test, fake->doorbells_rung, 2);
 	mshv_fake_hv_flush_messages(fake);
-	KUNIT_EXPECT_EQ(test, eventfd_count(test, efd), 2);
+	KUNIT_EXPECT_EQ(test, mshv_test_eventfd_count(test, efd), 2);
 
 	skip(test, vm, &msg);
 	KUNIT_ASSERT_EQ(test, run(test, vm, &msg), 0);
@@ -737,7 +703,7 @@ static void irqfd_sets_irr(struct kunit *test)
 					      mshv_test_user_arg(test, table,
 								 table_size)),
 			0);
-	irqfd.fd = make_eventfd(test);
+	irqfd.fd = mshv_test_eventfd(test);
 	KUNIT_ASSERT_EQ(test, mshv_test_ioctl(vm->pt_fd, MSHV_IRQFD,
 					      mshv_test_user_arg(test, &irqfd,
 								 sizeof(irqfd))),
@@ -1106,7 +1072,7 @@ static void lowest_priority_to_one_vp(struct kunit *test)
 								 table_size)),
 			0);
 	for (i = 0; i < ARRAY_SIZE(irqfd); i++) {
-		irqfd[i].fd = make_eventfd(test);
+		irqfd[i].fd = mshv_test_eventfd(test);
 		KUNIT_ASSERT_EQ(test, mshv_test_ioctl(vm->pt_fd, MSHV_IRQFD,
 						      mshv_test_user_arg(test, &irqfd[i],
 									 sizeof(irqfd[i]))),

@@ -157,42 +157,6 @@ static void msi_routing_rejects_bad_input(struct kunit *test)
 	mshv_test_close(fd);
 }
 
-/*
- * There is no exported way to make an eventfd from the kernel: make one
- * with the system call, in the test's file table, when the suite is
- * built in.
- */
-asmlinkage long __x64_sys_eventfd2(const struct pt_regs *regs);
-
-static int make_eventfd(struct kunit *test)
-{
-	struct pt_regs regs = { .di = 0, .si = EFD_NONBLOCK | EFD_CLOEXEC };
-	long fd;
-
-	if (!IS_BUILTIN(CONFIG_MSHV_ROOT_KUNIT_TEST))
-		kunit_skip(test, "eventfds need the suite built in");
-	fd = __x64_sys_eventfd2(&regs);
-	KUNIT_ASSERT_GE(test, fd, 0);
-	return fd;
-}
-
-/* Read and reset an eventfd's count; 0 if it was not signalled. */
-static u64 eventfd_count(struct kunit *test, int fd)
-{
-	struct file *file = fget(fd);
-	loff_t pos = 0;
-	ssize_t ret;
-	u64 count;
-
-	KUNIT_ASSERT_NOT_NULL(test, file);
-	ret = kernel_read(file, &count, sizeof(count), &pos);
-	fput(file);
-	if (ret == -EAGAIN)
-		return 0;
-	KUNIT_ASSERT_EQ(test, ret, sizeof(count));
-	return count;
-}
-
 static void signal_eventfd(struct kunit *test, int fd)
 {
 	struct eventfd_ctx *ctx = eventfd_ctx_fdget(fd);
@@ -235,8 +199,8 @@ static void irqfd_asserts_route(struct kunit *test)
 	u64 id;
 
 	pt_fd = mshv_test_partition(test, &id);
-	efd = make_eventfd(test);
-	efd2 = make_eventfd(test);
+	efd = mshv_test_eventfd(test);
+	efd2 = mshv_test_eventfd(test);
 	KUNIT_ASSERT_EQ(test, set_routing(test, pt_fd, entries, 2), 0);
 
 	KUNIT_ASSERT_EQ(test, irqfd(test, pt_fd, efd, 0, 5, 0), 0);
@@ -281,7 +245,7 @@ static void irqfd_rejects_bad_input(struct kunit *test)
 	u64 id;
 
 	pt_fd = mshv_test_partition(test, &id);
-	efd = make_eventfd(test);
+	efd = mshv_test_eventfd(test);
 	KUNIT_EXPECT_EQ(test, irqfd(test, pt_fd, efd, 0, 0, BIT(2)), -EINVAL);
 	KUNIT_EXPECT_EQ(test, irqfd(test, pt_fd, efd, 0, MSHV_MAX_GSI_ROUTES, 0),
 			-EINVAL);
@@ -308,10 +272,10 @@ static void irqfd_resample_on_eoi(struct kunit *test)
 	u64 id;
 
 	pt_fd = mshv_test_partition(test, &id);
-	efd = make_eventfd(test);
-	rfd = make_eventfd(test);
-	efd_edge = make_eventfd(test);
-	rfd_edge = make_eventfd(test);
+	efd = mshv_test_eventfd(test);
+	rfd = mshv_test_eventfd(test);
+	efd_edge = mshv_test_eventfd(test);
+	rfd_edge = mshv_test_eventfd(test);
 	KUNIT_ASSERT_EQ(test, set_routing(test, pt_fd, entries, 2), 0);
 	KUNIT_ASSERT_EQ(test, irqfd(test, pt_fd, efd, rfd, 3,
 				    BIT(MSHV_IRQFD_BIT_RESAMPLE)), 0);
@@ -324,15 +288,15 @@ static void irqfd_resample_on_eoi(struct kunit *test)
 	mshv_fake_hv_guest_eoi(fake, id, 0, 0x54);
 	mshv_fake_hv_guest_eoi(fake, id, 0, 0x99);
 	mshv_fake_hv_flush_messages(fake);
-	KUNIT_EXPECT_EQ(test, eventfd_count(test, rfd), 1);
+	KUNIT_EXPECT_EQ(test, mshv_test_eventfd_count(test, rfd), 1);
 	/* An edge-triggered route has nothing to resample. */
-	KUNIT_EXPECT_EQ(test, eventfd_count(test, rfd_edge), 0);
+	KUNIT_EXPECT_EQ(test, mshv_test_eventfd_count(test, rfd_edge), 0);
 
 	KUNIT_EXPECT_EQ(test, irqfd(test, pt_fd, efd, 0, 3,
 				    BIT(MSHV_IRQFD_BIT_DEASSIGN)), 0);
 	mshv_fake_hv_guest_eoi(fake, id, 0, 0x53);
 	mshv_fake_hv_flush_messages(fake);
-	KUNIT_EXPECT_EQ(test, eventfd_count(test, rfd), 0);
+	KUNIT_EXPECT_EQ(test, mshv_test_eventfd_count(test, rfd), 0);
 
 	mshv_test_close(efd);
 	mshv_test_close(rfd);
@@ -362,7 +326,7 @@ static void irqfd_goes_with_its_eventfd(struct kunit *test)
 	pt_fd = mshv_test_partition(test, &id);
 	pt = partition_of(test, pt_fd);
 	KUNIT_ASSERT_EQ(test, set_routing(test, pt_fd, &entry, 1), 0);
-	efd = make_eventfd(test);
+	efd = mshv_test_eventfd(test);
 	KUNIT_ASSERT_EQ(test, irqfd(test, pt_fd, efd, 0, 0, 0), 0);
 	KUNIT_EXPECT_FALSE(test, no_irqfds(pt));
 	mshv_test_close(efd);
@@ -407,7 +371,7 @@ static void irqfd_assign_races_signals(struct kunit *test)
 	pt_fd = mshv_test_partition(test, &id);
 	c.pt = partition_of(test, pt_fd);
 	KUNIT_ASSERT_EQ(test, set_routing(test, pt_fd, &entry, 1), 0);
-	efd = make_eventfd(test);
+	efd = mshv_test_eventfd(test);
 	c.ctx = eventfd_ctx_fdget(efd);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c.ctx));
 	task = kthread_run(irqfd_signal_fn, &c, "mshv-irqfd-churn");
@@ -469,7 +433,7 @@ static void msi_routing_replaced_atomically(struct kunit *test)
 	u64 id;
 
 	pt_fd = mshv_test_partition(test, &id);
-	efd = make_eventfd(test);
+	efd = mshv_test_eventfd(test);
 	ua = routing_table(test, &a, 1);
 	ub = routing_table(test, &b, 1);
 	KUNIT_ASSERT_EQ(test, mshv_test_ioctl(pt_fd, MSHV_SET_MSI_ROUTING, ua), 0);
@@ -529,8 +493,8 @@ static void ioeventfd_signalled_by_guest_writes(struct kunit *test)
 	u64 id;
 
 	pt_fd = mshv_test_partition(test, &id);
-	any = make_eventfd(test);
-	match = make_eventfd(test);
+	any = mshv_test_eventfd(test);
+	match = mshv_test_eventfd(test);
 	KUNIT_ASSERT_EQ(test, ioeventfd(test, pt_fd, any, 0xd0000000, 4, 0, 0), 0);
 	KUNIT_ASSERT_EQ(test, ioeventfd(test, pt_fd, match, 0xd0001000, 2, 0x7,
 					DATAMATCH), 0);
@@ -549,8 +513,8 @@ static void ioeventfd_signalled_by_guest_writes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mshv_fake_hv_guest_write(fake, id, 0xd0001000, 2, 6), 0);
 	KUNIT_EXPECT_EQ(test, mshv_fake_hv_guest_write(fake, id, 0xd0001000, 2, 7), 1);
 	mshv_fake_hv_flush_messages(fake);
-	KUNIT_EXPECT_EQ(test, eventfd_count(test, any), 2);
-	KUNIT_EXPECT_EQ(test, eventfd_count(test, match), 1);
+	KUNIT_EXPECT_EQ(test, mshv_test_eventfd_count(test, any), 2);
+	KUNIT_EXPECT_EQ(test, mshv_test_eventfd_count(test, match), 1);
 
 	KUNIT_EXPECT_EQ(test, ioeventfd(test, pt_fd, match, 0xd0001000, 2, 0x7,
 					DATAMATCH | DEASSIGN), 0);
@@ -600,8 +564,8 @@ static void ioeventfd_checks_input(struct kunit *test)
 	u64 id;
 
 	pt_fd = mshv_test_partition(test, &id);
-	efd = make_eventfd(test);
-	other = make_eventfd(test);
+	efd = mshv_test_eventfd(test);
+	other = mshv_test_eventfd(test);
 	/* An existing registration: 4 bytes of value 5 at 0xe0000000. */
 	KUNIT_ASSERT_EQ(test, ioeventfd(test, pt_fd, efd, 0xe0000000, 4, 5,
 					DATAMATCH), 0);
@@ -632,7 +596,7 @@ static void ioeventfd_deassign_removes_one(struct kunit *test)
 	u64 id;
 
 	pt_fd = mshv_test_partition(test, &id);
-	efd = make_eventfd(test);
+	efd = mshv_test_eventfd(test);
 	KUNIT_ASSERT_EQ(test, ioeventfd(test, pt_fd, efd, 0xe0000000, 4, 1,
 					DATAMATCH), 0);
 	KUNIT_ASSERT_EQ(test, ioeventfd(test, pt_fd, efd, 0xe0000000, 4, 2,
@@ -648,7 +612,7 @@ static void ioeventfd_deassign_removes_one(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mshv_fake_hv_guest_write(fake, id, 0xe0000000, 4, 1), 1);
 	KUNIT_EXPECT_EQ(test, mshv_fake_hv_guest_write(fake, id, 0xe0000000, 4, 2), 0);
 	mshv_fake_hv_flush_messages(fake);
-	KUNIT_EXPECT_EQ(test, eventfd_count(test, efd), 1);
+	KUNIT_EXPECT_EQ(test, mshv_test_eventfd_count(test, efd), 1);
 	mshv_test_close(efd);
 	mshv_test_close(pt_fd);
 }
@@ -663,7 +627,7 @@ static void ioeventfd_fails_at_every_call(struct kunit *test)
 	u64 id;
 
 	pt_fd = mshv_test_partition(test, &id);
-	efd = make_eventfd(test);
+	efd = mshv_test_eventfd(test);
 	for (n = 1; ; n++) {
 		fake->fail_at_call = fake->nr_calls + n;
 		fake->fail_status = HV_STATUS_INVALID_PARAMETER;
@@ -691,7 +655,7 @@ static void doorbell_ring_full(struct kunit *test)
 	u64 id;
 
 	pt_fd = mshv_test_partition(test, &id);
-	efd = make_eventfd(test);
+	efd = mshv_test_eventfd(test);
 	KUNIT_ASSERT_EQ(test, ioeventfd(test, pt_fd, efd, 0xe0000000, 4, 0, 0), 0);
 	mshv_fake_hv_hold_delivery(fake, true);
 	/* The same CPU's ring must fill: no migration meanwhile. */
@@ -702,7 +666,7 @@ static void doorbell_ring_full(struct kunit *test)
 	mshv_fake_hv_hold_delivery(fake, false);
 	mshv_fake_hv_flush_messages(fake);
 	KUNIT_EXPECT_EQ(test, rung, rings);
-	KUNIT_EXPECT_EQ(test, eventfd_count(test, efd), rings);
+	KUNIT_EXPECT_EQ(test, mshv_test_eventfd_count(test, efd), rings);
 	KUNIT_EXPECT_GE(test, fake->ring_empty_notifications, 1);
 	mshv_test_close(efd);
 	mshv_test_close(pt_fd);
@@ -765,7 +729,7 @@ static void doorbell_removal_races_events(struct kunit *test)
 	u64 signalled;
 
 	pt_fd = mshv_test_partition(test, &r.id);
-	efd = make_eventfd(test);
+	efd = mshv_test_eventfd(test);
 	task = kthread_run(ring_fn, &r, "mshv-doorbell-ring");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
 	for (i = 0; i < 200; i++) {
@@ -776,7 +740,7 @@ static void doorbell_removal_races_events(struct kunit *test)
 	}
 	kthread_stop(task);
 	mshv_fake_hv_flush_messages(fake);
-	signalled = eventfd_count(test, efd);
+	signalled = mshv_test_eventfd_count(test, efd);
 	KUNIT_EXPECT_LE(test, signalled, r.rung);
 	KUNIT_EXPECT_EQ(test, mshv_fake_hv_nr_ports(fake), 0);
 	mshv_test_close(efd);
@@ -887,7 +851,7 @@ static void irqfd_fast_path_posts_vector(struct kunit *test)
 	pt_fd = mshv_test_partition(test, &id);
 	vp_fd = mshv_test_create_vp(test, pt_fd, 0);
 	KUNIT_ASSERT_GE(test, vp_fd, 0);
-	efd = make_eventfd(test);
+	efd = mshv_test_eventfd(test);
 	KUNIT_ASSERT_EQ(test, set_routing(test, pt_fd, &entry, 1), 0);
 	KUNIT_ASSERT_EQ(test, irqfd(test, pt_fd, efd, 0, 1, 0), 0);
 
@@ -955,7 +919,7 @@ static void irqfd_fast_path_falls_back(struct kunit *test)
 	KUNIT_ASSERT_GE(test, vp_fd, 0);
 	pt = partition_of(test, pt_fd);
 	vp = rcu_access_pointer(pt->vps[0]);
-	efd = make_eventfd(test);
+	efd = mshv_test_eventfd(test);
 	KUNIT_ASSERT_EQ(test, set_routing(test, pt_fd, &c->entry, 1), 0);
 	KUNIT_ASSERT_EQ(test, irqfd(test, pt_fd, efd, 0, 1, 0), 0);
 	for (i = 0; i < c->prepost; i++)

@@ -7,6 +7,7 @@
 #ifndef _MSHV_TEST_USER_H_
 #define _MSHV_TEST_USER_H_
 
+#include <linux/eventfd.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -14,6 +15,7 @@
 #include <linux/mman.h>
 #include <linux/sizes.h>
 #include <linux/uaccess.h>
+#include <asm/ptrace.h>
 #include <kunit/test.h>
 
 #include "mshv_test.h"
@@ -175,6 +177,42 @@ static inline long mshv_test_set_memory(struct kunit *test, int fd, u64 gfn,
 
 	return mshv_test_ioctl(fd, MSHV_SET_GUEST_MEMORY,
 			       mshv_test_user_arg(test, &mem, sizeof(mem)));
+}
+
+/*
+ * There is no exported way to make an eventfd from the kernel: make one
+ * with the system call, in the test's file table, when the suite is
+ * built in.
+ */
+asmlinkage long __x64_sys_eventfd2(const struct pt_regs *regs);
+
+static inline int mshv_test_eventfd(struct kunit *test)
+{
+	struct pt_regs regs = { .di = 0, .si = EFD_NONBLOCK | EFD_CLOEXEC };
+	long fd;
+
+	if (!IS_BUILTIN(CONFIG_MSHV_ROOT_KUNIT_TEST))
+		kunit_skip(test, "eventfds need the suite built in");
+	fd = __x64_sys_eventfd2(&regs);
+	KUNIT_ASSERT_GE(test, fd, 0);
+	return fd;
+}
+
+/* Read and reset an eventfd's count; 0 if it was not signalled. */
+static inline u64 mshv_test_eventfd_count(struct kunit *test, int fd)
+{
+	struct file *file = fget(fd);
+	loff_t pos = 0;
+	ssize_t ret;
+	u64 count;
+
+	KUNIT_ASSERT_NOT_NULL(test, file);
+	ret = kernel_read(file, &count, sizeof(count), &pos);
+	fput(file);
+	if (ret == -EAGAIN)
+		return 0;
+	KUNIT_ASSERT_EQ(test, ret, sizeof(count));
+	return count;
 }
 
 #endif /* _MSHV_TEST_USER_H_ */
