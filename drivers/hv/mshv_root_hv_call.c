@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The hypercall layer of mshv_root: one wrapper per hypercall, the
- * rep-completion loop and the deposit-and-retry loop.  Nothing above this
- * file knows a hypercall code or an input layout; nothing in it knows how a
- * hypercall reaches the hypervisor (see mshv_transport.c).
+ * rep-completion loop and the deposit-and-retry loop.  Every hypercall is
+ * issued here; above this file only the fd layer knows codes and input
+ * layouts, to check the ones userspace passes through.  Nothing in it
+ * knows how a hypercall reaches the hypervisor (see mshv_transport.c).
  *
  * Wrappers that use the per-CPU hypercall pages fill and issue them with
  * interrupts disabled, and copy results out before enabling them again.
