@@ -214,16 +214,6 @@ static void fake_violation(struct mshv_fake_hv *fake, const char *what)
 	fake->violation = what;
 }
 
-/* A call that answers in the output page came without one. */
-static bool fake_no_output(struct mshv_fake_hv *fake,
-			   const struct mshv_fake_req *req)
-{
-	if (req->output)
-		return false;
-	fake_violation(fake, "no output page for a call that has output");
-	return true;
-}
-
 static struct mshv_fake_partition *fake_lookup(struct mshv_fake_hv *fake,
 					       u64 id)
 {
@@ -262,8 +252,6 @@ static u64 fake_get_system_property(struct mshv_fake_hv *fake,
 	const struct hv_input_get_system_property *in = req->input;
 	struct hv_output_get_system_property *out = req->output;
 
-	if (fake_no_output(fake, req))
-		return HV_STATUS_INVALID_PARAMETER;
 	if (in->reserved || in->arg)
 		return HV_STATUS_INVALID_PARAMETER;
 	if (in->property_id != HV_SYSTEM_PROPERTY_SCHEDULER_TYPE)
@@ -312,8 +300,6 @@ static u64 fake_get_partition_property(struct mshv_fake_hv *fake,
 	struct mshv_fake_partition *pt = fake_lookup(fake, in->partition_id);
 	u64 value;
 
-	if (fake_no_output(fake, req))
-		return HV_STATUS_INVALID_PARAMETER;
 	if (!pt)
 		return HV_STATUS_INVALID_PARTITION_ID;
 	if (in->padding)
@@ -454,8 +440,6 @@ static u64 fake_get_gpa_access_states(struct mshv_fake_hv *fake,
 	struct mshv_fake_partition *pt;
 	u8 *out = req->output;
 
-	if (fake_no_output(fake, req))
-		return fake_status(HV_STATUS_INVALID_PARAMETER, req->rep_start);
 	pt = fake_lookup_child(fake, in->partition_id);
 	if (!pt)
 		return fake_status(HV_STATUS_INVALID_PARTITION_ID, req->rep_start);
@@ -495,8 +479,6 @@ static u64 fake_get_partition_property_ex(struct mshv_fake_hv *fake,
 	struct hv_partition_property_vmm_capabilities *caps = req->output;
 	struct mshv_fake_partition *pt = fake_lookup(fake, in->partition_id);
 
-	if (fake_no_output(fake, req))
-		return HV_STATUS_INVALID_PARAMETER;
 	if (!pt)
 		return HV_STATUS_INVALID_PARTITION_ID;
 	if (in->padding || in->arg)
@@ -576,8 +558,6 @@ static u64 fake_create_partition(struct mshv_fake_hv *fake,
 	struct hv_output_create_partition *out = req->output;
 	unsigned int i;
 
-	if (fake_no_output(fake, req))
-		return HV_STATUS_INVALID_PARAMETER;
 	if (in->padding || in->isolation_properties)
 		return HV_STATUS_INVALID_PARAMETER;
 	for (i = 0; i < MSHV_FAKE_MAX_PARTITIONS; i++) {
@@ -766,8 +746,6 @@ static u64 fake_withdraw_memory(struct mshv_fake_hv *fake,
 	u16 end = fake_rep_end(fake, req), i;
 	u64 *out = req->output;
 
-	if (fake_no_output(fake, req))
-		return fake_status(HV_STATUS_INVALID_PARAMETER, req->rep_start);
 	if (!pt)
 		return fake_status(HV_STATUS_INVALID_PARTITION_ID, req->rep_start);
 	if (req->rep_count > HV_WITHDRAW_MAX_PAGES)
@@ -1119,8 +1097,6 @@ static u64 fake_get_vp_registers(struct mshv_fake_hv *fake,
 	struct mshv_fake_vp *vp;
 	u16 status;
 
-	if (fake_no_output(fake, req))
-		return fake_status(HV_STATUS_INVALID_PARAMETER, req->rep_start);
 	status = fake_registers_vp(fake, &in->header, NULL, &vp);
 	if (status)
 		return fake_status(status, req->rep_start);
@@ -1197,8 +1173,6 @@ static u64 fake_map_vp_state_page(struct mshv_fake_hv *fake,
 	u16 status;
 	u64 pfn;
 
-	if (fake_no_output(fake, req))
-		return HV_STATUS_INVALID_PARAMETER;
 	status = fake_find_vp(fake, in->partition_id, in->vp_index, NULL, &vp);
 	if (status)
 		return status;
@@ -1322,9 +1296,6 @@ static u64 fake_get_vp_state(struct mshv_fake_hv *fake,
 	u8 *page;
 	int slot;
 
-	/* The hypervisor may write its fixed output whatever the type. */
-	if (fake_no_output(fake, req))
-		return HV_STATUS_INVALID_PARAMETER;
 	status = fake_vp_state_call(fake, req, &vp, &slot, &nr_data);
 	if (status)
 		return status;
@@ -1383,8 +1354,6 @@ static u64 fake_translate_va(struct mshv_fake_hv *fake,
 	struct mshv_fake_vp *vp;
 	u16 status;
 
-	if (fake_no_output(fake, req))
-		return HV_STATUS_INVALID_PARAMETER;
 	status = fake_find_vp(fake, in->partition_id, in->vp_index, &pt, &vp);
 	if (status)
 		return status;
@@ -1492,8 +1461,6 @@ static u64 fake_dispatch_vp(struct mshv_fake_hv *fake,
 
 	if (!fake_root_dispatch(fake))
 		return HV_STATUS_ACCESS_DENIED;
-	if (fake_no_output(fake, req))
-		return HV_STATUS_INVALID_PARAMETER;
 	status = fake_find_vp(fake, in->partition_id, in->vp_index, &pt, &vp);
 	if (status)
 		return status;
@@ -1875,48 +1842,61 @@ static u64 fake_notify_port_ring_empty(struct mshv_fake_hv *fake,
 	return HV_STATUS_SUCCESS;
 }
 
-static const struct {
+/**
+ * struct mshv_fake_handler - how the fake answers one hypercall
+ * @code: the hypercall
+ * @kind: its calling convention, checked against the control word
+ * @output: it answers in the output page, which the caller must pass
+ *	(GET_VP_STATE writes its fixed output whatever the state type)
+ * @handle: the answer
+ */
+struct mshv_fake_handler {
 	u16 code;
 	enum mshv_fake_kind kind;
+	bool output;
 	u64 (*handle)(struct mshv_fake_hv *fake,
 		      const struct mshv_fake_req *req);
-} mshv_fake_handlers[] = {
-	{ HVCALL_GET_SYSTEM_PROPERTY, MSHV_FAKE_SIMPLE, fake_get_system_property },
-	{ HVCALL_GET_PARTITION_PROPERTY, MSHV_FAKE_SIMPLE, fake_get_partition_property },
-	{ HVCALL_GET_PARTITION_PROPERTY_EX, MSHV_FAKE_SIMPLE, fake_get_partition_property_ex },
-	{ HVCALL_CREATE_PARTITION, MSHV_FAKE_SIMPLE, fake_create_partition },
-	{ HVCALL_INITIALIZE_PARTITION, MSHV_FAKE_FAST, fake_initialize_partition },
-	{ HVCALL_FINALIZE_PARTITION, MSHV_FAKE_FAST, fake_finalize_partition },
-	{ HVCALL_DELETE_PARTITION, MSHV_FAKE_FAST, fake_delete_partition },
-	{ HVCALL_SET_PARTITION_PROPERTY, MSHV_FAKE_SIMPLE, fake_set_partition_property },
-	{ HVCALL_DEPOSIT_MEMORY, MSHV_FAKE_REP, fake_deposit_memory },
-	{ HVCALL_WITHDRAW_MEMORY, MSHV_FAKE_REP, fake_withdraw_memory },
-	{ HVCALL_MAP_GPA_PAGES, MSHV_FAKE_REP, fake_map_gpa_pages },
-	{ HVCALL_UNMAP_GPA_PAGES, MSHV_FAKE_REP, fake_unmap_gpa_pages },
-	{ HVCALL_GET_GPA_PAGES_ACCESS_STATES, MSHV_FAKE_REP, fake_get_gpa_access_states },
-	{ HVCALL_CREATE_VP, MSHV_FAKE_SIMPLE, fake_create_vp },
-	{ HVCALL_DELETE_VP, MSHV_FAKE_FAST, fake_delete_vp },
-	{ HVCALL_GET_VP_REGISTERS, MSHV_FAKE_REP, fake_get_vp_registers },
-	{ HVCALL_SET_VP_REGISTERS, MSHV_FAKE_REP, fake_set_vp_registers },
-	{ HVCALL_MAP_VP_STATE_PAGE, MSHV_FAKE_SIMPLE, fake_map_vp_state_page },
-	{ HVCALL_UNMAP_VP_STATE_PAGE, MSHV_FAKE_SIMPLE, fake_unmap_vp_state_page },
-	{ HVCALL_GET_VP_STATE, MSHV_FAKE_VARHEAD, fake_get_vp_state },
-	{ HVCALL_SET_VP_STATE, MSHV_FAKE_VARHEAD, fake_set_vp_state },
-	{ HVCALL_TRANSLATE_VIRTUAL_ADDRESS, MSHV_FAKE_SIMPLE, fake_translate_va },
-	{ HVCALL_DISPATCH_VP, MSHV_FAKE_SIMPLE, fake_dispatch_vp },
-	{ HVCALL_ASSERT_VIRTUAL_INTERRUPT, MSHV_FAKE_SIMPLE, fake_assert_virtual_interrupt },
-	{ HVCALL_CREATE_PORT, MSHV_FAKE_SIMPLE, fake_create_port },
-	{ HVCALL_CONNECT_PORT, MSHV_FAKE_SIMPLE, fake_connect_port },
-	{ HVCALL_DISCONNECT_PORT, MSHV_FAKE_FAST, fake_disconnect_port },
-	{ HVCALL_DELETE_PORT, MSHV_FAKE_FAST, fake_delete_port },
-	{ HVCALL_NOTIFY_PORT_RING_EMPTY, MSHV_FAKE_FAST, fake_notify_port_ring_empty },
 };
 
-/* Is the control word well formed for a call of this kind? */
+static const struct mshv_fake_handler mshv_fake_handlers[] = {
+	{ HVCALL_GET_SYSTEM_PROPERTY, MSHV_FAKE_SIMPLE, true, fake_get_system_property },
+	{ HVCALL_GET_PARTITION_PROPERTY, MSHV_FAKE_SIMPLE, true, fake_get_partition_property },
+	{ HVCALL_GET_PARTITION_PROPERTY_EX, MSHV_FAKE_SIMPLE, true,
+	  fake_get_partition_property_ex },
+	{ HVCALL_CREATE_PARTITION, MSHV_FAKE_SIMPLE, true, fake_create_partition },
+	{ HVCALL_INITIALIZE_PARTITION, MSHV_FAKE_FAST, false, fake_initialize_partition },
+	{ HVCALL_FINALIZE_PARTITION, MSHV_FAKE_FAST, false, fake_finalize_partition },
+	{ HVCALL_DELETE_PARTITION, MSHV_FAKE_FAST, false, fake_delete_partition },
+	{ HVCALL_SET_PARTITION_PROPERTY, MSHV_FAKE_SIMPLE, false, fake_set_partition_property },
+	{ HVCALL_DEPOSIT_MEMORY, MSHV_FAKE_REP, false, fake_deposit_memory },
+	{ HVCALL_WITHDRAW_MEMORY, MSHV_FAKE_REP, true, fake_withdraw_memory },
+	{ HVCALL_MAP_GPA_PAGES, MSHV_FAKE_REP, false, fake_map_gpa_pages },
+	{ HVCALL_UNMAP_GPA_PAGES, MSHV_FAKE_REP, false, fake_unmap_gpa_pages },
+	{ HVCALL_GET_GPA_PAGES_ACCESS_STATES, MSHV_FAKE_REP, true, fake_get_gpa_access_states },
+	{ HVCALL_CREATE_VP, MSHV_FAKE_SIMPLE, false, fake_create_vp },
+	{ HVCALL_DELETE_VP, MSHV_FAKE_FAST, false, fake_delete_vp },
+	{ HVCALL_GET_VP_REGISTERS, MSHV_FAKE_REP, true, fake_get_vp_registers },
+	{ HVCALL_SET_VP_REGISTERS, MSHV_FAKE_REP, false, fake_set_vp_registers },
+	{ HVCALL_MAP_VP_STATE_PAGE, MSHV_FAKE_SIMPLE, true, fake_map_vp_state_page },
+	{ HVCALL_UNMAP_VP_STATE_PAGE, MSHV_FAKE_SIMPLE, false, fake_unmap_vp_state_page },
+	{ HVCALL_GET_VP_STATE, MSHV_FAKE_VARHEAD, true, fake_get_vp_state },
+	{ HVCALL_SET_VP_STATE, MSHV_FAKE_VARHEAD, false, fake_set_vp_state },
+	{ HVCALL_TRANSLATE_VIRTUAL_ADDRESS, MSHV_FAKE_SIMPLE, true, fake_translate_va },
+	{ HVCALL_DISPATCH_VP, MSHV_FAKE_SIMPLE, true, fake_dispatch_vp },
+	{ HVCALL_ASSERT_VIRTUAL_INTERRUPT, MSHV_FAKE_SIMPLE, false, fake_assert_virtual_interrupt },
+	{ HVCALL_CREATE_PORT, MSHV_FAKE_SIMPLE, false, fake_create_port },
+	{ HVCALL_CONNECT_PORT, MSHV_FAKE_SIMPLE, false, fake_connect_port },
+	{ HVCALL_DISCONNECT_PORT, MSHV_FAKE_FAST, false, fake_disconnect_port },
+	{ HVCALL_DELETE_PORT, MSHV_FAKE_FAST, false, fake_delete_port },
+	{ HVCALL_NOTIFY_PORT_RING_EMPTY, MSHV_FAKE_FAST, false, fake_notify_port_ring_empty },
+};
+
+/* Is the call well formed for its handler: control word, output page? */
 static bool fake_control_ok(struct mshv_fake_hv *fake, u64 control,
-			    enum mshv_fake_kind kind,
+			    const struct mshv_fake_handler *h,
 			    const struct mshv_fake_req *req)
 {
+	enum mshv_fake_kind kind = h->kind;
 	bool fast = control & HV_HYPERCALL_FAST_BIT;
 	bool want_fast = kind == MSHV_FAKE_FAST;
 
@@ -1937,6 +1917,10 @@ static bool fake_control_ok(struct mshv_fake_hv *fake, u64 control,
 	    !req->rep_count || req->rep_start >= req->rep_count :
 	    req->rep_count || req->rep_start) {
 		fake_violation(fake, "rep count or start does not match the hypercall");
+		return false;
+	}
+	if (h->output && !req->output) {
+		fake_violation(fake, "no output page for a call that has output");
 		return false;
 	}
 	return true;
@@ -1991,13 +1975,12 @@ static u64 fake_dispatch(struct mshv_fake_hv *fake, u64 control,
 		fake->calls_by_code[req.code]++;
 
 	for (i = 0; i < ARRAY_SIZE(mshv_fake_handlers); i++) {
-		enum mshv_fake_kind kind = mshv_fake_handlers[i].kind;
+		const struct mshv_fake_handler *h = &mshv_fake_handlers[i];
 
-		if (mshv_fake_handlers[i].code != req.code)
+		if (h->code != req.code)
 			continue;
-		if (fake_control_ok(fake, control, kind, &req))
-			status = fake_answer(fake, n, kind,
-					     mshv_fake_handlers[i].handle, &req);
+		if (fake_control_ok(fake, control, h, &req))
+			status = fake_answer(fake, n, h->kind, h->handle, &req);
 		else
 			status = HV_STATUS_INVALID_HYPERCALL_INPUT;
 		break;

@@ -115,6 +115,29 @@ static void fake_flags_foreign_page(struct kunit *test)
 	fake->violations = 0;
 }
 
+/* A call that answers in the output page must be given one. */
+static void fake_flags_missing_output(struct kunit *test)
+{
+	struct mshv_fake_hv *fake = mshv_test_fake(test);
+	unsigned long flags;
+	void *input;
+	u64 status;
+
+	local_irq_save(flags);
+	input = mshv_transport->input_page();
+	memset(input, 0, sizeof(struct hv_input_get_system_property));
+	status = mshv_transport->hypercall(HVCALL_GET_SYSTEM_PROPERTY, input,
+					   NULL);
+	local_irq_restore(flags);
+
+	KUNIT_EXPECT_EQ(test, status & HV_HYPERCALL_RESULT_MASK,
+			(u64)HV_STATUS_INVALID_HYPERCALL_INPUT);
+	KUNIT_EXPECT_EQ(test, fake->violations, 1);
+	KUNIT_EXPECT_STREQ(test, fake->violation,
+			   "no output page for a call that has output");
+	fake->violations = 0;
+}
+
 static void fake_flags_bad_control(struct kunit *test)
 {
 	struct mshv_fake_hv *fake = mshv_test_fake(test);
@@ -223,6 +246,7 @@ static struct kunit_case mshv_transport_cases[] = {
 	KUNIT_CASE(fake_rejects_unknown_code),
 	KUNIT_CASE(fake_flags_interrupts_enabled),
 	KUNIT_CASE(fake_flags_foreign_page),
+	KUNIT_CASE(fake_flags_missing_output),
 	KUNIT_CASE(fake_flags_bad_control),
 	KUNIT_CASE(fake_fails_call_n),
 	KUNIT_CASE_PARAM(fake_partial_rep_completion, rep_limit_gen_params),
